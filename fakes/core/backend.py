@@ -1,0 +1,66 @@
+"""Backends (the state of one fake) and the world state that all fakes of a world share."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+from fakes.core.clock import SimClock
+
+
+class WorldState:
+    """What every fake of one world shares: the clock, the seed and the journal sequence.
+
+    The journal sequence is shared so the journals of Canvas, Accredible US and Accredible EU
+    can be merged into the one order in which requests happened.
+    """
+
+    def __init__(self, seed: int = 0, *, clock: SimClock | None = None) -> None:
+        self.seed = seed
+        self.clock = clock or SimClock()
+        self._seq = itertools.count(1)
+        self._seq_lock = threading.Lock()
+
+    def next_seq(self) -> int:
+        """The next journal sequence number of this world."""
+        with self._seq_lock:
+            return next(self._seq)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Back to the start: the clock to its epoch, the sequence to 1, a new seed if given."""
+        if seed is not None:
+            self.seed = seed
+        self.clock.reset()
+        with self._seq_lock:
+            self._seq = itertools.count(1)
+
+
+class Backend:
+    """Base of every fake's state. ``reset()`` re-runs the constructor (moto's way), so there is
+    no teardown list that could drift from what ``__init__`` builds.
+
+    Subclasses keep their constructor arguments in ``_init_args``/``_init_kwargs`` by calling
+    ``super().__init__(*args, **kwargs)`` first; every operation runs under ``self.lock``
+    (taken by the web layer around each request).
+    """
+
+    def __init__(self, world: WorldState, *args: Any, **kwargs: Any) -> None:
+        self.world = world
+        self._init_args = (world, *args)
+        self._init_kwargs = kwargs
+        self.lock = threading.RLock()
+
+    @property
+    def clock(self) -> SimClock:
+        """The world's shared simulated clock."""
+        return self.world.clock
+
+    def reset(self) -> None:
+        """Forget everything: state as if just constructed with the world's current seed."""
+        lock = self.lock
+        with lock:
+            args, kwargs = self._init_args, self._init_kwargs
+            self.__dict__.clear()
+            self.__init__(*args, **kwargs)  # type: ignore[misc]
+            self.lock = lock

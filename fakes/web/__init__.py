@@ -1,0 +1,21 @@
+"""The one place that speaks werkzeug: app shell, request/response types, control plane, serving.
+
+Service packages (``fakes.canvas``, ``fakes.accredible``) import the names re-exported here and
+never werkzeug itself.
+"""
+
+from fakes.web.app import ControlHandler, ErrorTable, FakeApp, Handler, Route
+from fakes.web.http import ApiRequest, ApiResponse, BadRequestBody, json_response, text_response
+
+__all__ = [
+    "ApiRequest",
+    "ApiResponse",
+    "BadRequestBody",
+    "ControlHandler",
+    "ErrorTable",
+    "FakeApp",
+    "Handler",
+    "Route",
+    "json_response",
+    "text_response",
+]

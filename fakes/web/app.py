@@ -1,0 +1,237 @@
+"""The app shell: routes to one handler per endpoint, domain errors to wire answers, journal,
+and the ``/_sim/`` control plane that every fake carries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from fakes.core.backend import Backend
+from fakes.core.clock import iso
+from fakes.web.http import ApiRequest, ApiResponse, BadRequestBody, json_response
+
+Handler = Callable[..., ApiResponse]
+ControlHandler = Callable[[ApiRequest], ApiResponse]
+#: Exception type -> renderer of the real service's answer for it; looked up along the MRO.
+ErrorTable = dict[type[BaseException], Callable[[Any], ApiResponse]]
+
+CONTROL_PREFIX = "/_sim/"
+#: Bodies longer than this are cut in the journal (the wire answer is never cut).
+JOURNAL_BODY_LIMIT = 64 * 1024
+_JOURNAL_HEADERS = ("content-type", "authorization", "location", "link", "www-authenticate")
+
+
+class RouteNotFound(Exception):
+    """No route matches the method and path."""
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"no route for {method} {path}")
+        self.method = method
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Route:
+    """``rule`` (werkzeug syntax, e.g. ``/api/v1/courses/<int:course_id>``) -> ``endpoint``."""
+
+    methods: tuple[str, ...]
+    rule: str
+    endpoint: str
+
+
+class FakeApp:
+    """One fake service as a WSGI app around a backend.
+
+    ``handlers`` is any object with one method per endpoint name; it is called as
+    ``handler(request, **url_values)``. Any exception is rendered through ``errors`` (the
+    service's table of real status codes and bodies), so handlers and models raise domain
+    errors and never build error responses themselves.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        backend: Backend,
+        routes: Iterable[Route],
+        handlers: object,
+        errors: ErrorTable,
+        control: dict[str, ControlHandler] | None = None,
+        on_world_reset: Callable[[int | None], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.backend = backend
+        self.handlers = handlers
+        self.errors = errors
+        self.journal: list[dict[str, Any]] = []
+        self.journal_enabled = True
+        self._on_world_reset = on_world_reset
+        self._url_map = Map(
+            [Rule(r.rule, endpoint=r.endpoint, methods=list(r.methods)) for r in routes],
+            strict_slashes=False,
+            merge_slashes=False,
+        )
+        for route in routes:
+            if not callable(getattr(handlers, route.endpoint, None)):
+                raise TypeError(f"{name}: route {route.rule} names missing handler {route.endpoint}")
+        self._control: dict[str, ControlHandler] = {
+            "reset": self._control_reset,
+            "clock": self._control_clock,
+            "journal": self._control_journal,
+            **(control or {}),
+        }
+
+    # -- WSGI ---------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, raw: Request) -> Response:
+        """Answer one werkzeug request (used by the WSGI entry point and the socket servers)."""
+        request = ApiRequest(raw)
+        if raw.path.startswith(CONTROL_PREFIX):
+            return self._to_werkzeug(self._handle_control(request))
+        with self.backend.lock:
+            answer = self._dispatch(request)
+            if self.journal_enabled:
+                self._record(request, answer)
+        return self._to_werkzeug(answer)
+
+    def _dispatch(self, request: ApiRequest) -> ApiResponse:
+        adapter = self._url_map.bind("fake", path_info=request.path, url_scheme="http")
+        try:
+            try:
+                endpoint, values = adapter.match(request.path, method=request.method)
+            except (NotFound, MethodNotAllowed):
+                raise RouteNotFound(request.method, request.path) from None
+            return getattr(self.handlers, endpoint)(request, **values)
+        except Exception as exc:  # every failure leaves as the real service's answer
+            return self.render_error(exc)
+
+    def render_error(self, exc: BaseException) -> ApiResponse:
+        """The service's answer for ``exc`` (the first table entry along its MRO)."""
+        for klass in type(exc).__mro__:
+            renderer = self.errors.get(klass)
+            if renderer is not None:
+                return renderer(exc)
+        raise exc
+
+    @staticmethod
+    def _to_werkzeug(answer: ApiResponse) -> Response:
+        response = Response(answer.body_bytes(), status=answer.status)
+        response.headers["Content-Type"] = answer.content_type
+        for key, value in answer.headers:
+            response.headers.add(key, value)
+        return response
+
+    # -- journal ------------------------------------------------------------------------------
+    def _record(self, request: ApiRequest, answer: ApiResponse) -> None:
+        world = self.backend.world
+        req_headers = {k.lower(): v for k, v in request.headers.items()}
+        self.journal.append(
+            {
+                "seq": world.next_seq(),
+                "at": iso(world.clock.now()),
+                "service": self.name,
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string,
+                "request_headers": {
+                    k: _mask(k, req_headers[k]) for k in _JOURNAL_HEADERS if k in req_headers
+                },
+                "request_body": _cut(request.body_text()),
+                "status": answer.status,
+                "response_headers": {
+                    k.lower(): v for k, v in [("content-type", answer.content_type), *answer.headers]
+                },
+                "response_body": _cut(answer.body_bytes().decode("utf-8", "replace")),
+            }
+        )
+
+    # -- control plane ------------------------------------------------------------------------
+    def _handle_control(self, request: ApiRequest) -> ApiResponse:
+        op = request.path[len(CONTROL_PREFIX) :].strip("/")
+        handler = self._control.get(op)
+        if handler is None:
+            return json_response(
+                {"error": f"unknown control operation {op!r}", "operations": sorted(self._control)},
+                404,
+            )
+        try:
+            return handler(request)
+        except BadRequestBody as exc:
+            return json_response({"error": str(exc)}, 400)
+        except (ValueError, TypeError, KeyError) as exc:
+            return json_response({"error": f"{op}: {exc}"}, 400)
+        except Exception as exc:  # a domain error (unknown key, missing group): the service's answer
+            return self.render_error(exc)
+
+    def _control_reset(self, request: ApiRequest) -> ApiResponse:
+        if request.method != "POST":
+            return json_response({"error": "use POST /_sim/reset"}, 405)
+        body = request.json() or {}
+        seed = body.get("seed")
+        if seed is not None and not isinstance(seed, int):
+            raise ValueError("'seed' must be an integer")
+        if self._on_world_reset is not None:
+            self._on_world_reset(seed)
+        else:
+            self.reset_local(seed)
+        return json_response({"reset": True, "seed": self.backend.world.seed})
+
+    def reset_local(self, seed: int | None = None) -> None:
+        """Reset this fake alone: its backend state and its journal."""
+        if seed is not None:
+            self.backend.world.seed = seed
+        with self.backend.lock:
+            self.backend.reset()
+            self.journal = []
+
+    def _control_clock(self, request: ApiRequest) -> ApiResponse:
+        clock = self.backend.world.clock
+        if request.method == "POST":
+            body = request.json() or {}
+            if "advance" in body:
+                amount = body["advance"]
+                if not isinstance(amount, int | float) or isinstance(amount, bool):
+                    raise ValueError("'advance' must be a number of seconds")
+                clock.advance(float(amount))
+            elif "set" in body:
+                clock.set(datetime.fromisoformat(str(body["set"]).replace("Z", "+00:00")))
+            else:
+                raise ValueError("give 'advance' (seconds) or 'set' (ISO time)")
+        return json_response(
+            {"now": iso(clock.now()), "timestamp": clock.timestamp(), "realtime": clock.realtime}
+        )
+
+    def _control_journal(self, request: ApiRequest) -> ApiResponse:
+        if request.method == "DELETE":
+            self.journal = []
+            return json_response({"entries": []})
+        since = int(dict(request.query_pairs()).get("since", 0) or 0)
+        return json_response({"entries": [e for e in self.journal if e["seq"] > since]})
+
+
+def _mask(name: str, value: str) -> str:
+    # Keep the scheme so a reader sees which auth was used, never the secret itself.
+    if name == "authorization":
+        scheme, _, secret = value.partition(" ")
+        return f"{scheme} ***{secret[-4:]}" if len(secret) > 8 else f"{scheme} ***"
+    return value
+
+
+def _cut(text: str) -> str:
+    if len(text) <= JOURNAL_BODY_LIMIT:
+        return text
+    return text[:JOURNAL_BODY_LIMIT] + f"... [{len(text) - JOURNAL_BODY_LIMIT} more characters]"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON as the fakes send it."""
+    return json.dumps(value, separators=(",", ":"))

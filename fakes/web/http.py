@@ -1,0 +1,117 @@
+"""Request and response types the service layers use, so they never touch werkzeug directly."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request
+
+
+class BadRequestBody(Exception):
+    """The request body could not be parsed (malformed JSON, wrong content type)."""
+
+
+@dataclass
+class ApiResponse:
+    """What a handler answers: status, body (JSON-able or text) and extra headers."""
+
+    status: int
+    body: Any
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_type: str = "application/json; charset=utf-8"
+
+    def body_bytes(self) -> bytes:
+        """The body as sent on the wire."""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body, separators=(",", ":")).encode()
+
+
+def json_response(
+    body: Any, status: int = 200, headers: list[tuple[str, str]] | None = None
+) -> ApiResponse:
+    """A JSON answer."""
+    return ApiResponse(status, body, list(headers or []))
+
+
+def text_response(
+    body: str,
+    status: int = 200,
+    headers: list[tuple[str, str]] | None = None,
+    content_type: str = "text/plain; charset=utf-8",
+) -> ApiResponse:
+    """A text (or HTML, with ``content_type``) answer."""
+    return ApiResponse(status, body, list(headers or []), content_type)
+
+
+class ApiRequest:
+    """A parsed request: method, path, headers, query, form or JSON body, public base URL."""
+
+    __slots__ = ("_json", "_json_done", "_params", "_raw")
+
+    def __init__(self, raw: Request) -> None:
+        self._raw = raw
+        self._json: Any = None
+        self._json_done = False
+        self._params: dict[str, Any] | None = None
+
+    @property
+    def method(self) -> str:
+        return self._raw.method
+
+    @property
+    def path(self) -> str:
+        return self._raw.path
+
+    @property
+    def headers(self) -> Headers:
+        return self._raw.headers
+
+    @property
+    def query_string(self) -> str:
+        return self._raw.query_string.decode("latin-1")
+
+    @property
+    def base_url(self) -> str:
+        """Scheme and host the client used, without a trailing slash (``http://h:p``)."""
+        return self._raw.host_url.rstrip("/")
+
+    @property
+    def url_without_query(self) -> str:
+        """The absolute URL of this request, without its query string."""
+        return self._raw.base_url
+
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query string as ordered (name, value) pairs, repeated names kept."""
+        return list(self._raw.args.items(multi=True))
+
+    def form_pairs(self) -> list[tuple[str, str]]:
+        """A form body as ordered pairs (empty for JSON or no body)."""
+        if self._raw.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return list(self._raw.form.items(multi=True))
+        return []
+
+    @property
+    def is_json(self) -> bool:
+        return self._raw.mimetype == "application/json" or self._raw.mimetype.endswith("+json")
+
+    def body_text(self) -> str:
+        """The raw body as text (for the journal)."""
+        return self._raw.get_data(as_text=True)
+
+    def json(self) -> Any:
+        """The JSON body, ``None`` when there is none; :class:`BadRequestBody` when malformed."""
+        if not self._json_done:
+            self._json_done = True
+            data = self._raw.get_data()
+            if data.strip():
+                try:
+                    self._json = json.loads(data)
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise BadRequestBody(f"malformed JSON body: {exc}") from None
+        return self._json

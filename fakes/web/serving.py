@@ -1,0 +1,63 @@
+"""Serving a fake: in-process (the app is WSGI), or on a loopback socket through
+pytest-httpserver's threaded werkzeug server (for tests and for ``casim serve``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from pytest_httpserver.httpserver import HTTPServerBase
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from fakes.web.app import FakeApp
+
+
+class _KeepAliveHandler(WSGIRequestHandler):
+    # HTTP/1.1 keeps connections open between requests, as real services do; HTTP/1.0
+    # (werkzeug's default) would cost a TCP handshake per request.
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Quiet: the fake's journal records every request."""
+
+
+class FakeServer(HTTPServerBase):
+    """A :class:`FakeApp` on ``host:port`` (port 0 picks a free one), threaded so a fake can
+    be called back while it answers (the tool fetching the platform's keys mid-launch).
+
+    It reuses pytest-httpserver's server lifecycle but dispatches every request straight to
+    the fake: no expectation matching and no request log that would grow without bound.
+    """
+
+    def __init__(self, app: FakeApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port, threaded=True)
+        self.app = app
+
+    def dispatch(self, request: Request) -> Response:
+        return self.app.handle(request)
+
+    def application(self, request: Request) -> Response:
+        return self.app.handle(request)
+
+    def start(self) -> None:
+        if self.is_running():
+            raise RuntimeError(f"{self.app.name} is already serving on port {self.port}")
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.server = make_server(
+            self.host,
+            self.port,
+            Request.application(self.application),
+            threaded=True,
+            request_handler=_KeepAliveHandler,
+        )
+        self.port = self.server.port
+        self.server_thread = threading.Thread(
+            target=self.thread_target, name=f"fake-{self.app.name}", daemon=True
+        )
+        self.server_thread.start()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:53211``."""
+        return f"http://{self.format_host(self.host)}:{self.port}"

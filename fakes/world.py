@@ -1,0 +1,53 @@
+"""A world: one fake Canvas and two fake Accredible regions sharing a clock, a seed and a journal
+order. This is the one public way to build the fakes; ``sim`` uses it to serve them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakes.accredible.models import REGIONS, AccredibleBackend
+from fakes.accredible.urls import build_app as build_accredible_app
+from fakes.canvas.models import CanvasBackend
+from fakes.canvas.urls import build_app as build_canvas_app
+from fakes.core.backend import WorldState
+from fakes.core.clock import SimClock
+from fakes.web.app import FakeApp
+
+#: Service names, in the order they are served and reported.
+SERVICES = ("canvas", "accredible-us", "accredible-eu")
+
+
+class World:
+    """The three fakes of one world, each a WSGI app (``world.apps["accredible-eu"]``)."""
+
+    def __init__(self, seed: int = 0, *, realtime_clock: bool = False) -> None:
+        self.state = WorldState(seed, clock=SimClock(realtime=realtime_clock))
+        self.canvas = CanvasBackend(self.state)
+        self.accredible = {region: AccredibleBackend(self.state, region=region) for region in REGIONS}
+        self.apps: dict[str, FakeApp] = {
+            "canvas": build_canvas_app(self.canvas, on_world_reset=self.reset)
+        }
+        for region, backend in self.accredible.items():
+            self.apps[f"accredible-{region}"] = build_accredible_app(
+                backend, on_world_reset=self.reset
+            )
+
+    @property
+    def seed(self) -> int:
+        return self.state.seed
+
+    def reset(self, seed: int | None = None) -> None:
+        """Every fake back to empty, the clock to its start, ids re-seeded (``seed`` if given)."""
+        self.state.reset(seed)
+        for app in self.apps.values():
+            app.reset_local()
+
+    def journal(self) -> list[dict[str, Any]]:
+        """All fakes' journals merged in the order the requests happened."""
+        entries = [e for app in self.apps.values() for e in app.journal]
+        return sorted(entries, key=lambda e: e["seq"])
+
+
+def build_world(seed: int = 0, *, realtime_clock: bool = False) -> World:
+    """A fresh world (the apps are plain WSGI callables; see ``fakes.web.serving`` for sockets)."""
+    return World(seed, realtime_clock=realtime_clock)
