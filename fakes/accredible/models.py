@@ -12,14 +12,13 @@ links, the LTI tool.
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from fakes.accredible.exceptions import InvalidKey, NotFound, Unprocessable
 from fakes.core.backend import Backend, WorldState
-from fakes.core.ids import IdSource, stable_seed
+from fakes.core.ids import IdSource, seeded_uuid
 
 REGIONS = ("us", "eu")
 
@@ -334,7 +333,7 @@ class AccredibleBackend(Backend):
         cid = self.ids.next("credential")
         credential = Credential(
             id=cid,
-            uuid=str(uuidlib.UUID(int=(stable_seed(self.world.seed, self.region, cid) << 96) | cid, version=4)),
+            uuid=seeded_uuid(self.world.seed, self.region, "credential", cid),
             issuer_id=issuer.id,
             group_id=group.id,
             recipient={

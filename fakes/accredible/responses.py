@@ -50,6 +50,27 @@ def _record_id(raw: str) -> int:
         return -1
 
 
+def _page_args(args: dict[str, str]) -> tuple[int, int]:
+    try:
+        page = max(1, int(args.get("page", 1)))
+        size = max(1, int(args.get("page_size", 50)))
+    except ValueError:
+        raise exc.BadRequest("page and page_size must be integers") from None
+    return page, size
+
+
+def page_meta(page: int, size: int, total: int) -> dict[str, Any]:
+    """Accredible's ``meta`` block: ``next_page`` is null on the last page."""
+    pages = max(1, -(-total // size))
+    return {
+        "current_page": page,
+        "next_page": page + 1 if page < pages else None,
+        "prev_page": page - 1 if page > 1 else None,
+        "total_pages": pages,
+        "total_count": total,
+    }
+
+
 class AccredibleResponses:
     """One method per Accredible endpoint (named in ``urls.py``)."""
 
@@ -183,6 +204,26 @@ class AccredibleResponses:
         issuer = self.issuer(request)
         credential = self.backend.create_credential(issuer, _wrapped(request, "credential"))
         return json_response({"credential": self.credential_json(credential, request.base_url)})
+
+    def list_credentials(self, request: ApiRequest) -> ApiResponse:
+        """``GET /v1/all_credentials``: filters ``group_id`` and ``email`` (an empty parameter
+        counts as absent, as Moodle sends them), pages of ``page_size`` (default 50)."""
+        issuer = self.issuer(request)
+        args = {k: v for k, v in request.query_pairs() if v != ""}
+        group_id = args.get("group_id")
+        credentials = self.backend.find_credentials(
+            issuer,
+            group_id=_record_id(group_id) if group_id is not None else None,
+            email=args.get("email"),
+        )
+        page, size = _page_args(args)
+        chunk = credentials[(page - 1) * size : page * size]
+        return json_response(
+            {
+                "credentials": [self.credential_json(c, request.base_url) for c in chunk],
+                "meta": page_meta(page, size, len(credentials)),
+            }
+        )
 
     def get_credential(self, request: ApiRequest, credential_id: str) -> ApiResponse:
         issuer = self.issuer(request)

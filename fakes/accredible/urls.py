@@ -13,6 +13,7 @@ ROUTES = (
     Route(("GET",), "/v1/designs", "list_designs"),
     Route(("POST",), "/v1/credentials", "create_credential"),
     Route(("GET",), "/v1/credentials/<credential_id>", "get_credential"),
+    Route(("GET",), "/v1/all_credentials", "list_credentials"),
 )
 
 

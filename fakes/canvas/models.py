@@ -13,13 +13,12 @@ Quiz, Discussion and File items, sections, SIS ids, masquerading.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from fakes.core.backend import Backend, WorldState
-from fakes.core.ids import IdSource, stable_seed
+from fakes.core.ids import IdSource, seeded_uuid
 from fakes.canvas.exceptions import (
     BadRequest,
     InvalidAccessToken,
@@ -190,7 +189,7 @@ class CanvasBackend(Backend):
             login_id=login_id,
             email=email,
             created_at=self.clock.now(),
-            lti_id=str(uuid.UUID(int=stable_seed(self.world.seed, "lti", uid) << 64 | uid, version=4)),
+            lti_id=seeded_uuid(self.world.seed, "canvas-lti-user", uid),
             opaque_id=self.ids.token("opaque", 20),
         )
         self.users[uid] = user

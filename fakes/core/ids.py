@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import uuid
 import zlib
 from functools import lru_cache
 
@@ -50,6 +51,11 @@ class IdSource:
         n = self.next(f"token:{kind}")
         rng = random.Random(stable_seed(self._seed, self._namespace, kind, n))
         return rng.randbytes(nbytes).hex()
+
+
+def seeded_uuid(*parts: object) -> str:
+    """A version-4 UUID fixed by ``parts`` (LTI user ids, credential uuids)."""
+    return str(uuid.UUID(int=random.Random(stable_seed(*parts)).getrandbits(128), version=4))
 
 
 @lru_cache(maxsize=1)

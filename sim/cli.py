@@ -1,0 +1,180 @@
+"""``casim``: run scenario suites, serve the fakes, print the scenario JSON Schema.
+
+Exit codes: 0 all passed (or served and stopped cleanly), 1 a scenario failed, 2 a bad file or
+bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sim import __version__
+from sim.scenario.loader import LoadedScenario, ScenarioFileError, discover, load_file
+from sim.transport import TRANSPORTS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``casim`` and ``python -m sim``."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casim",
+        description="Fake Canvas + Accredible (US, EU) and a scenario engine for the credential flow.",
+    )
+    parser.add_argument("--version", action="version", version=f"casim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run scenario files against the fakes")
+    run.add_argument("paths", nargs="*", default=["scenarios"], help="files or directories (default: scenarios)")
+    run.add_argument("-k", dest="keyword", help="only scenarios whose name contains this text")
+    run.add_argument(
+        "--transport",
+        choices=[*TRANSPORTS, "both"],
+        default="inprocess",
+        help="in-process WSGI (fast, default), real loopback sockets, or both",
+    )
+    run.add_argument("--seed", type=int, help="override every scenario's seed")
+    run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="serve Canvas, Accredible US and EU on loopback")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--canvas-port", type=int, default=0, help="0 picks a free port (default)")
+    serve.add_argument("--us-port", type=int, default=0, help="Accredible US port (0: free)")
+    serve.add_argument("--eu-port", type=int, default=0, help="Accredible EU port (0: free)")
+    serve.add_argument("--seed", type=int, default=1, help="seed of the demo world (default 1)")
+    serve.add_argument("--students", type=int, default=3, help="students in the demo course")
+    serve.add_argument("--json", action="store_true", help="print URLs and credentials as one JSON line")
+    serve.set_defaults(func=cmd_serve)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+# -- run --------------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.report import ConsoleReport
+    from sim.scenario.runner import run_scenario
+    from sim.transport import start_fakes
+
+    try:
+        scenarios = collect(args.paths, args.keyword)
+    except ScenarioFileError as exc:
+        print(f"casim: cannot run: {len(exc.problems)} problem(s) in scenario files", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if not scenarios:
+        where = ", ".join(args.paths)
+        extra = f" matching -k {args.keyword!r}" if args.keyword else ""
+        print(f"casim: no scenarios{extra} in {where}", file=sys.stderr)
+        return EXIT_USAGE
+    transports = list(TRANSPORTS) if args.transport == "both" else [args.transport]
+    report = ConsoleReport()
+    report.started(len(scenarios) * len(transports), transports)
+    started = time.perf_counter()
+    for transport in transports:
+        with start_fakes(transport) as fakes:
+            for scenario in scenarios:
+                report.scenario_done(run_scenario(fakes, scenario, seed=args.seed))
+    report.summary(time.perf_counter() - started)
+    return EXIT_OK if all(r.status == "passed" for r in report.results) else EXIT_FAILED
+
+
+def collect(paths: Sequence[str], keyword: str | None = None) -> list[LoadedScenario]:
+    """Load every scenario under ``paths``; all files' problems are reported together."""
+    problems = []
+    scenarios: list[LoadedScenario] = []
+    for path in discover(paths):
+        try:
+            scenarios.extend(load_file(path))
+        except ScenarioFileError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioFileError(problems)
+    if keyword:
+        scenarios = [s for s in scenarios if keyword.lower() in s.name.lower()]
+    return scenarios
+
+
+# -- serve ------------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from sim.demo import seed_demo_world
+    from sim.transport import start_fakes
+
+    ports = {"canvas": args.canvas_port, "accredible-us": args.us_port, "accredible-eu": args.eu_port}
+    try:
+        fakes = start_fakes("socket", seed=args.seed, host=args.host, ports=ports, realtime_clock=True)
+    except OSError as exc:
+        print(f"casim serve: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        info = seed_demo_world(fakes, seed=args.seed, students=args.students)
+        if args.json:
+            print(json.dumps(info, separators=(",", ":")), flush=True)
+        else:
+            print(_describe(info), flush=True)
+        stop.wait()
+    finally:
+        fakes.close()
+    if not args.json:
+        print("casim serve: stopped", flush=True)
+    return EXIT_OK
+
+
+def _describe(info: dict[str, Any]) -> str:
+    lines = ["casim serve: fakes are up (Ctrl-C to stop)", ""]
+    for name, url in info["urls"].items():
+        lines.append(f"  {name:<15} {url}")
+    lines.append("")
+    lines.append(f"Canvas course {info['course']['id']} {info['course']['name']!r}, account {info['account_id']}")
+    for person in info["canvas_users"]:
+        lines.append(f"  {person['role']:<8} {person['name']:<24} token {person['token']}")
+    lines.append("")
+    for region, issuer in info["accredible"].items():
+        lines.append(f"Accredible {region.upper()} issuer {issuer['name']!r}: API key {issuer['api_key']}")
+    lines.append("")
+    lines.append("Try:")
+    teacher = next(p for p in info["canvas_users"] if p["role"] == "teacher")
+    lines.append(
+        f"  curl -H 'Authorization: Bearer {teacher['token']}' {info['urls']['canvas']}/api/v1/courses"
+    )
+    us = info["accredible"]["us"]
+    lines.append(
+        f"  curl -H 'Authorization: Token token={us['api_key']}' {info['urls']['accredible-us']}/v1/designs"
+    )
+    return "\n".join(lines)
+
+
+# -- schema -----------------------------------------------------------------------------------
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.scenario.schema import scenario_json_schema
+
+    print(json.dumps(scenario_json_schema(), indent=2))
+    return EXIT_OK

@@ -1,0 +1,38 @@
+"""The ``/_sim/`` control plane of one fake: reset, seed, clock, journal, outbox, dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from sim.clients.base import send
+
+
+class ControlClient:
+    """Control-plane calls on one fake."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    def reset(self, seed: int | None = None) -> dict[str, Any]:
+        """Reset the whole world this fake belongs to."""
+        return send(self.http, "POST", "/_sim/reset", json={"seed": seed}).json()
+
+    def seed(self, data: dict[str, Any]) -> dict[str, Any]:
+        return send(self.http, "POST", "/_sim/seed", json=data).json()
+
+    def clock(self) -> dict[str, Any]:
+        return send(self.http, "GET", "/_sim/clock").json()
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        return send(self.http, "POST", "/_sim/clock", json={"advance": seconds}).json()
+
+    def journal(self, since: int = 0) -> list[dict[str, Any]]:
+        return send(self.http, "GET", "/_sim/journal", params={"since": since}).json()["entries"]
+
+    def outbox(self) -> list[dict[str, Any]]:
+        return send(self.http, "GET", "/_sim/outbox").json()["emails"]
+
+    def dashboard(self, **action: Any) -> dict[str, Any]:
+        return send(self.http, "POST", "/_sim/dashboard", json=action).json()

@@ -1,0 +1,1 @@
+"""Scenario files: the YAML language (``model``, ``steps``), its loader and the runner."""

@@ -1,0 +1,258 @@
+"""Run loaded scenarios against running fakes, without pytest: set up the world the scenario
+describes, take its steps in order, and record what passed, what failed and why."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from faker import Faker
+
+from sim.clients import AccredibleClient, ApiError, CanvasClient, ControlClient
+from sim.scenario.loader import BoundStep, LoadedScenario, roster
+from sim.scenario.steps import STEPS, ExpectationFailed
+from sim.transport import Fakes
+
+ENROLLMENT_TYPES = {"teacher": "TeacherEnrollment", "student": "StudentEnrollment"}
+#: Path of Accredible's LTI launch on each region's host (Help-Canvas-new names
+#: ``/v1/canvas/lti/launch`` on the integrations host; the fakes serve it on the API host).
+LAUNCH_PATH = "/v1/canvas/lti/launch"
+
+
+class ScenarioSetupError(Exception):
+    """The world the scenario describes could not be built."""
+
+
+@dataclass(frozen=True)
+class Person:
+    alias: str
+    role: str
+    name: str
+    email: str
+    login_id: str
+    canvas_id: int
+    token: str
+
+
+@dataclass
+class StepOutcome:
+    """How one step went: ``passed``, ``failed`` (an expectation), ``error`` or ``skipped``."""
+
+    index: int
+    name: str
+    line: int
+    status: str
+    message: str = ""
+    expected: Any = None
+    actual: Any = None
+    seconds: float = 0.0
+
+
+@dataclass
+class ScenarioResult:
+    """The result of one scenario in one transport."""
+
+    scenario: LoadedScenario
+    transport: str
+    seed: int
+    status: str  # passed | failed | error
+    steps: list[StepOutcome] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+    journal: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed_step(self) -> StepOutcome | None:
+        return next((s for s in self.steps if s.status in ("failed", "error")), None)
+
+
+class RunContext:
+    """What steps work with: clients, the people, and the names the scenario gave things."""
+
+    def __init__(self, fakes: Fakes, scenario: LoadedScenario, seed: int) -> None:
+        spec = scenario.spec
+        self.fakes = fakes
+        self.seed = seed
+        self.region = spec.issuer.region
+        self.accredible_service = f"accredible-{self.region}"
+        self.rng = random.Random(seed)
+        self.faker = _faker(seed)
+        self.people: dict[str, Person] = {}
+        self.modules: dict[str, int] = {}
+        self.items: dict[tuple[str, str], int] = {}
+        self.groups: dict[str, int] = {}
+        self._designs: dict[str, int] = {}
+        self._controls: dict[str, ControlClient] = {}
+        self.course_name = spec.course.name or f"{self.faker.catch_phrase()}"
+        self.course_code = spec.course.code or f"{self.faker.lexify('???').upper()}{self.rng.randint(100, 499)}"
+        self.api_key = self.rng.randbytes(16).hex()
+        self.accredible = AccredibleClient(fakes.client(self.accredible_service), self.api_key)
+        self.course_id = 0
+        self._canvas_http = fakes.client("canvas")
+
+    # -- lookups steps use --------------------------------------------------------------------
+    def control(self, service: str) -> ControlClient:
+        if service not in self._controls:
+            self._controls[service] = ControlClient(self.fakes.client(service))
+        return self._controls[service]
+
+    def person(self, alias: str) -> Person:
+        try:
+            return self.people[alias]
+        except KeyError:
+            raise ScenarioSetupError(f"unknown person {alias!r}") from None
+
+    def first(self, role: str) -> str:
+        for alias, person in self.people.items():
+            if person.role == role:
+                return alias
+        raise ScenarioSetupError(f"the scenario has no {role}; add one under people")
+
+    def canvas_as(self, alias: str) -> CanvasClient:
+        return CanvasClient(self._canvas_http, self.person(alias).token)
+
+    def module_id(self, name: str) -> int:
+        if name not in self.modules:
+            raise ScenarioSetupError(f"no module named {name!r} was added before this step")
+        return self.modules[name]
+
+    def group_id(self, name: str) -> int:
+        if name not in self.groups:
+            raise ScenarioSetupError(f"no group named {name!r} was created before this step")
+        return self.groups[name]
+
+    def design_id(self, kind: str) -> int:
+        """The first design of ``kind`` in the issuer's library (looked up once)."""
+        if kind not in self._designs:
+            designs = self.accredible.list_designs(f"{kind}s")
+            if not designs:
+                raise ScenarioSetupError(f"the issuer has no {kind} design")
+            self._designs[kind] = designs[0]["id"]
+        return self._designs[kind]
+
+    @property
+    def accredible_launch_url(self) -> str:
+        return self.fakes.urls[self.accredible_service] + LAUNCH_PATH
+
+    def today(self) -> str:
+        return self.control("canvas").clock()["now"][:10]
+
+    # -- setup --------------------------------------------------------------------------------
+    def build_world(self, scenario: LoadedScenario) -> None:
+        """Reset the fakes with the seed, then make the people, the issuer and the course."""
+        spec = scenario.spec
+        self.control("canvas").reset(self.seed)
+        cast = roster(spec.people)
+        users = [
+            {"name": "Sim Provisioner", "login_id": "sim-provisioner", "admin": True,
+             "token": f"provisioner~{self.rng.randbytes(16).hex()}"}
+        ]
+        generated: dict[str, tuple[str, str]] = {}
+        for alias, role in cast.items():
+            first, last = self.faker.first_name(), self.faker.last_name()
+            email = f"{first}.{last}.{alias}@example.edu".lower().replace("'", "")
+            generated[alias] = (f"{first} {last}", email)
+            users.append(
+                {
+                    "name": f"{first} {last}",
+                    "login_id": email,
+                    "email": email,
+                    "admin": role == "admin",
+                    "token": f"{alias}~{self.rng.randbytes(16).hex()}",
+                }
+            )
+        answer = self.control("canvas").seed({"users": users})
+        seeded = answer["users"]
+        provisioner = CanvasClient(self._canvas_http, seeded[0]["token"])
+        for (alias, role), record in zip(cast.items(), seeded[1:], strict=True):
+            name, email = generated[alias]
+            self.people[alias] = Person(alias, role, name, email, email, record["id"], record["token"])
+        issuer_name = spec.issuer.name or self.faker.company()
+        self.control(self.accredible_service).seed(
+            {
+                "issuers": [
+                    {
+                        "name": issuer_name,
+                        "email": f"credentials@{self.faker.domain_name()}",
+                        "api_key": self.api_key,
+                        "certificate_left": spec.issuer.credits,
+                    }
+                ]
+            }
+        )
+        course = provisioner.create_course(
+            answer["account_id"], name=self.course_name, course_code=self.course_code, offer=True
+        )
+        self.course_id = course["id"]
+        for alias, person in self.people.items():
+            if person.role in ENROLLMENT_TYPES:
+                provisioner.enroll(self.course_id, person.canvas_id, type=ENROLLMENT_TYPES[person.role])
+
+
+@lru_cache(maxsize=1)
+def _shared_faker() -> Faker:
+    return Faker("en_US")  # building one costs tens of ms: once per process, re-seeded per run
+
+
+def _faker(seed: int) -> Faker:
+    fake = _shared_faker()
+    fake.seed_instance(seed)
+    return fake
+
+
+def run_scenario(fakes: Fakes, scenario: LoadedScenario, *, seed: int | None = None) -> ScenarioResult:
+    """Run one scenario against ``fakes`` (reset first); never raises for a failing scenario."""
+    seed = scenario.seed if seed is None else seed
+    result = ScenarioResult(scenario, fakes.transport, seed, "passed")
+    started = time.perf_counter()
+    ctx = RunContext(fakes, scenario, seed)
+    try:
+        ctx.build_world(scenario)
+    except (ApiError, ScenarioSetupError) as exc:
+        result.status = "error"
+        result.message = f"setting up the world failed: {exc}"
+    else:
+        for index, bound in enumerate(scenario.steps):
+            outcome = _run_step(ctx, index, bound)
+            result.steps.append(outcome)
+            if outcome.status != "passed":
+                result.status = "failed" if outcome.status == "failed" else "error"
+                result.message = outcome.message
+                break
+    result.seconds = time.perf_counter() - started
+    if result.status != "passed":
+        result.journal = _journal(ctx)
+    return result
+
+
+def _run_step(ctx: RunContext, index: int, bound: BoundStep) -> StepOutcome:
+    started = time.perf_counter()
+    outcome = StepOutcome(index, bound.name, bound.line, "passed")
+    try:
+        STEPS[bound.name].run(ctx, bound.params)
+    except ExpectationFailed as exc:
+        outcome.status = "failed"
+        outcome.message = exc.what
+        outcome.expected = exc.expected
+        outcome.actual = exc.actual
+    except ApiError as exc:
+        outcome.status = "error"
+        outcome.message = str(exc)
+    except ScenarioSetupError as exc:
+        outcome.status = "error"
+        outcome.message = str(exc)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _journal(ctx: RunContext) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for service in ctx.fakes.urls:
+        try:
+            entries.extend(ctx.control(service).journal())
+        except Exception:  # the journal is a diagnosis aid; a broken fake must not hide the failure
+            continue
+    return sorted(entries, key=lambda e: e["seq"])
