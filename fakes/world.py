@@ -23,7 +23,9 @@ class World:
     def __init__(self, seed: int = 0, *, realtime_clock: bool = False) -> None:
         self.state = WorldState(seed, clock=SimClock(realtime=realtime_clock))
         self.canvas = CanvasBackend(self.state)
-        self.accredible = {region: AccredibleBackend(self.state, region=region) for region in REGIONS}
+        self.accredible = {
+            region: AccredibleBackend(self.state, region=region) for region in REGIONS
+        }
         self.apps: dict[str, FakeApp] = {
             "canvas": build_canvas_app(self.canvas, on_world_reset=self.reset)
         }

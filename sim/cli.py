@@ -38,13 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casim",
-        description="Fake Canvas + Accredible (US, EU) and a scenario engine for the credential flow.",
+        description="Fake Canvas + Accredible (US, EU) and a scenario engine for the "
+        "Canvas -> Accredible credential flow.",
     )
     parser.add_argument("--version", action="version", version=f"casim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run scenario files against the fakes")
-    run.add_argument("paths", nargs="*", default=["scenarios"], help="files or directories (default: scenarios)")
+    run.add_argument(
+        "paths", nargs="*", default=["scenarios"], help="files or directories (default: scenarios)"
+    )
     run.add_argument("-k", dest="keyword", help="only scenarios whose name contains this text")
     run.add_argument(
         "--transport",
@@ -56,13 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="serve Canvas, Accredible US and EU on loopback")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--canvas-port", type=int, default=0, help="0 picks a free port (default)")
     serve.add_argument("--us-port", type=int, default=0, help="Accredible US port (0: free)")
     serve.add_argument("--eu-port", type=int, default=0, help="Accredible EU port (0: free)")
     serve.add_argument("--seed", type=int, default=1, help="seed of the demo world (default 1)")
     serve.add_argument("--students", type=int, default=3, help="students in the demo course")
-    serve.add_argument("--json", action="store_true", help="print URLs and credentials as one JSON line")
+    serve.add_argument(
+        "--json", action="store_true", help="print URLs and credentials as one JSON line"
+    )
     serve.set_defaults(func=cmd_serve)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -79,7 +86,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         scenarios = collect(args.paths, args.keyword)
     except ScenarioFileError as exc:
-        print(f"casim: cannot run: {len(exc.problems)} problem(s) in scenario files", file=sys.stderr)
+        print(
+            f"casim: cannot run: {len(exc.problems)} problem(s) in scenario files", file=sys.stderr
+        )
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -121,9 +130,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sim.demo import seed_demo_world
     from sim.transport import start_fakes
 
-    ports = {"canvas": args.canvas_port, "accredible-us": args.us_port, "accredible-eu": args.eu_port}
+    ports = {
+        "canvas": args.canvas_port,
+        "accredible-us": args.us_port,
+        "accredible-eu": args.eu_port,
+    }
     try:
-        fakes = start_fakes("socket", seed=args.seed, host=args.host, ports=ports, realtime_clock=True)
+        fakes = start_fakes(
+            "socket", seed=args.seed, host=args.host, ports=ports, realtime_clock=True
+        )
     except OSError as exc:
         print(f"casim serve: cannot listen: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -153,22 +168,26 @@ def _describe(info: dict[str, Any]) -> str:
     for name, url in info["urls"].items():
         lines.append(f"  {name:<15} {url}")
     lines.append("")
-    lines.append(f"Canvas course {info['course']['id']} {info['course']['name']!r}, account {info['account_id']}")
+    lines.append(
+        f"Canvas course {info['course']['id']} {info['course']['name']!r}, "
+        f"account {info['account_id']}"
+    )
     for person in info["canvas_users"]:
         lines.append(f"  {person['role']:<8} {person['name']:<24} token {person['token']}")
     lines.append("")
     for region, issuer in info["accredible"].items():
-        lines.append(f"Accredible {region.upper()} issuer {issuer['name']!r}: API key {issuer['api_key']}")
+        lines.append(
+            f"Accredible {region.upper()} issuer {issuer['name']!r}: API key {issuer['api_key']}"
+        )
     lines.append("")
     lines.append("Try:")
     teacher = next(p for p in info["canvas_users"] if p["role"] == "teacher")
+    urls = info["urls"]
     lines.append(
-        f"  curl -H 'Authorization: Bearer {teacher['token']}' {info['urls']['canvas']}/api/v1/courses"
+        f"  curl -H 'Authorization: Bearer {teacher['token']}' {urls['canvas']}/api/v1/courses"
     )
-    us = info["accredible"]["us"]
-    lines.append(
-        f"  curl -H 'Authorization: Token token={us['api_key']}' {info['urls']['accredible-us']}/v1/designs"
-    )
+    key = info["accredible"]["us"]["api_key"]
+    lines.append(f"  curl -H 'Authorization: Token token={key}' {urls['accredible-us']}/v1/designs")
     return "\n".join(lines)
 
 

@@ -20,9 +20,11 @@ def seed_demo_world(fakes: Fakes, *, seed: int = 1, students: int = 3) -> dict[s
     fake.seed_instance(seed)
     canvas_control = ControlClient(fakes.client("canvas"))
     canvas_control.reset(seed)
-    people = [("admin", "admin")] + [("teacher", "teacher")] + [
-        ("student", f"student{i}") for i in range(1, students + 1)
-    ]
+    people = (
+        [("admin", "admin")]
+        + [("teacher", "teacher")]
+        + [("student", f"student{i}") for i in range(1, students + 1)]
+    )
     specs = []
     for role, alias in people:
         name = fake.name()
@@ -38,7 +40,13 @@ def seed_demo_world(fakes: Fakes, *, seed: int = 1, students: int = 3) -> dict[s
         )
     answer = canvas_control.seed({"users": specs})
     users = [
-        {"role": role, "name": spec["name"], "login_id": spec["login_id"], "id": rec["id"], "token": rec["token"]}
+        {
+            "role": role,
+            "name": spec["name"],
+            "login_id": spec["login_id"],
+            "id": rec["id"],
+            "token": rec["token"],
+        }
         for (role, _), spec, rec in zip(people, specs, answer["users"], strict=True)
     ]
     admin = CanvasClient(fakes.client("canvas"), users[0]["token"])

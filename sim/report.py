@@ -69,7 +69,9 @@ class ConsoleReport:
 def format_failure(result: ScenarioResult) -> str:
     """What went wrong in ``result``, for a person: step, expected vs actual, journal, re-run."""
     scenario = result.scenario
-    lines = [f"--- {_MARK[result.status]}: {scenario.name} [{result.transport}, seed {result.seed}]"]
+    lines = [
+        f"--- {_MARK[result.status]}: {scenario.name} [{result.transport}, seed {result.seed}]"
+    ]
     step = result.failed_step
     if step is not None:
         lines.append(f"  step {step.index + 1} `{step.name}` at {scenario.file}:{step.line}")

@@ -47,7 +47,9 @@ class Fakes:
         try:
             return self.clients[service]
         except KeyError:
-            raise KeyError(f"unknown service {service!r}; use one of {', '.join(self.clients)}") from None
+            raise KeyError(
+                f"unknown service {service!r}; use one of {', '.join(self.clients)}"
+            ) from None
 
     def close(self) -> None:
         """Close the clients and stop any servers."""

@@ -188,10 +188,14 @@ class AccredibleBackend(Backend):
     # -- designs ------------------------------------------------------------------------------
     def list_designs(self, issuer: Issuer, kind: str | None = None) -> list[Design]:
         return [
-            d for d in self.designs.values() if d.issuer_id == issuer.id and (kind in (None, d.kind))
+            d
+            for d in self.designs.values()
+            if d.issuer_id == issuer.id and (kind in (None, d.kind))
         ]
 
-    def _check_design(self, issuer: Issuer, design_id: Any, kind: str | None, field_name: str) -> int | None:
+    def _check_design(
+        self, issuer: Issuer, design_id: Any, kind: str | None, field_name: str
+    ) -> int | None:
         if design_id in (None, ""):
             return None
         try:
@@ -288,7 +292,7 @@ class AccredibleBackend(Backend):
                 setattr(group, key, fields[key])
         if "course_link" in fields:
             group.course_link = fields["course_link"]
-        if "language" in fields and fields["language"]:
+        if fields.get("language"):
             group.language = str(fields["language"])
         if "meta_data" in fields:
             group.meta_data = fields["meta_data"] if isinstance(fields["meta_data"], dict) else None
@@ -317,7 +321,11 @@ class AccredibleBackend(Backend):
         duplicates; approval by :func:`decide_approval`; delivery email by :meth:`deliver`."""
         group = self._credential_group(issuer, fields)
         recipient = fields.get("recipient")
-        if not isinstance(recipient, dict) or not recipient.get("email") or not recipient.get("name"):
+        if (
+            not isinstance(recipient, dict)
+            or not recipient.get("email")
+            or not recipient.get("name")
+        ):
             raise Unprocessable("Can not create credential without recipient data")
         email = str(recipient["email"]).strip()
         if "@" not in email:
@@ -353,8 +361,12 @@ class AccredibleBackend(Backend):
             complete=fields.get("complete", True) is not False,
             private=bool(fields.get("private", False)),
             grade=fields.get("grade"),
-            custom_attributes=fields.get("custom_attributes") if isinstance(fields.get("custom_attributes"), dict) else None,
-            meta_data=fields.get("meta_data") if isinstance(fields.get("meta_data"), dict) else None,
+            custom_attributes=fields.get("custom_attributes")
+            if isinstance(fields.get("custom_attributes"), dict)
+            else None,
+            meta_data=fields.get("meta_data")
+            if isinstance(fields.get("meta_data"), dict)
+            else None,
             license_id=str(fields["id"]) if fields.get("id") is not None else None,
         )
         self.credentials[cid] = credential

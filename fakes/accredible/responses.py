@@ -24,7 +24,9 @@ ERRORS: dict[type[BaseException], Callable[[Any], ApiResponse]] = {
     exc.MissingToken: lambda e: text_response(
         "HTTP Token: Access denied.\n", 401, [("WWW-Authenticate", 'Token realm="Application"')]
     ),
-    exc.InvalidKey: lambda e: json_response({"success": False, "data": "issuer_token not valid"}, 401),
+    exc.InvalidKey: lambda e: json_response(
+        {"success": False, "data": "issuer_token not valid"}, 401
+    ),
     exc.NotFound: lambda e: json_response(e.body, 404),
     exc.Unprocessable: lambda e: json_response({"errors": e.errors}, 422),
     exc.BadRequest: lambda e: json_response({"errors": e.errors}, 400),
@@ -156,7 +158,12 @@ class AccredibleResponses:
             "references": [],
             "recipient": {k: v for k, v in credential.recipient.items() if v is not None}
             | {"name": credential.recipient["name"], "email": credential.recipient["email"]},
-            "issuer": {"name": issuer.name, "description": None, "url": issuer.url, "id": issuer.id},
+            "issuer": {
+                "name": issuer.name,
+                "description": None,
+                "url": issuer.url,
+                "id": issuer.id,
+            },
             "meta_data": credential.meta_data,
         }
 
@@ -181,7 +188,9 @@ class AccredibleResponses:
 
     def get_group(self, request: ApiRequest, group_id: str) -> ApiResponse:
         issuer = self.issuer(request)
-        return json_response({"group": self.group_json(self.backend.get_group(issuer, _record_id(group_id)))})
+        return json_response(
+            {"group": self.group_json(self.backend.get_group(issuer, _record_id(group_id)))}
+        )
 
     def update_group(self, request: ApiRequest, group_id: str) -> ApiResponse:
         issuer = self.issuer(request)
@@ -238,7 +247,9 @@ class AccredibleResponses:
         """
         body = request.json()
         if request.method != "POST" or not isinstance(body, dict):
-            raise ValueError('POST a JSON object such as {"issuers": [{"name": ..., "api_key": ...}]}')
+            raise ValueError(
+                'POST a JSON object such as {"issuers": [{"name": ..., "api_key": ...}]}'
+            )
         created = []
         with self.backend.lock:
             for i, spec in enumerate(body.get("issuers", [])):
@@ -250,7 +261,9 @@ class AccredibleResponses:
                     api_key=spec["api_key"],
                     certificate_left=int(spec.get("certificate_left", 1000)),
                 )
-                created.append({"id": issuer.id, "name": issuer.name, "region": self.backend.region})
+                created.append(
+                    {"id": issuer.id, "name": issuer.name, "region": self.backend.region}
+                )
         return json_response({"issuers": created})
 
     def control_outbox(self, request: ApiRequest) -> ApiResponse:

@@ -3,8 +3,9 @@
 Pure Python, no HTTP: ``responses.py`` parses requests, calls these operations and renders
 Canvas's JSON. Operations are named after the Canvas API actions they model.
 
-Follows canvas-lms (``context_modules_api_controller.rb``, ``context_module_items_api_controller.rb``,
-``courses_controller.rb``) as summarised in ``shared/reference/canvas-and-lti.md`` sections 1-4.
+Follows canvas-lms (``context_modules_api_controller.rb``,
+``context_module_items_api_controller.rb``, ``courses_controller.rb``) as summarised in
+``shared/reference/canvas-and-lti.md`` sections 1-4.
 
 Not implemented yet: module progressions (``state``/``completed_at``, locking), completion
 actions (``mark_read``/``done``), external tools and LTI, content records behind Assignment,
@@ -17,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fakes.core.backend import Backend, WorldState
-from fakes.core.ids import IdSource, seeded_uuid
 from fakes.canvas.exceptions import (
     BadRequest,
     InvalidAccessToken,
@@ -26,8 +25,19 @@ from fakes.canvas.exceptions import (
     NotAuthorized,
     ResourceNotFound,
 )
+from fakes.core.backend import Backend, WorldState
+from fakes.core.ids import IdSource, seeded_uuid
 
-ITEM_TYPES = ("File", "Page", "Discussion", "Assignment", "Quiz", "SubHeader", "ExternalUrl", "ExternalTool")
+ITEM_TYPES = (
+    "File",
+    "Page",
+    "Discussion",
+    "Assignment",
+    "Quiz",
+    "SubHeader",
+    "ExternalUrl",
+    "ExternalTool",
+)
 #: Item types whose content is a record that must exist (``content_id`` required).
 CONTENT_ITEM_TYPES = ("File", "Discussion", "Assignment", "Quiz")
 COMPLETION_TYPES = ("must_view", "must_submit", "must_contribute", "min_score", "must_mark_done")
@@ -137,7 +147,9 @@ class ModuleItem:
 class CanvasBackend(Backend):
     """One Canvas instance: a root account, its users and courses."""
 
-    def __init__(self, world: WorldState, *, root_account_name: str = "Simulated University") -> None:
+    def __init__(
+        self, world: WorldState, *, root_account_name: str = "Simulated University"
+    ) -> None:
         super().__init__(world, root_account_name=root_account_name)
         self.ids = IdSource(world.seed, "canvas")
         self.accounts: dict[int, Account] = {}
@@ -175,12 +187,16 @@ class CanvasBackend(Backend):
         if not login_id or not login_id.strip():
             errors["unique_id"] = [("blank", "can't be blank")]
         elif any(u.login_id.lower() == login_id.lower() for u in self.users.values()):
-            errors["unique_id"] = [("taken", "ID already in use for this account and authentication provider")]
+            errors["unique_id"] = [
+                ("taken", "ID already in use for this account and authentication provider")
+            ]
         if errors:
             raise InvalidRecord(errors)
         uid = self.ids.next("user")
         parts = name.split()
-        sortable = sortable_name or (f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name)
+        sortable = sortable_name or (
+            f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
+        )
         user = User(
             id=uid,
             name=name,
@@ -254,7 +270,9 @@ class CanvasBackend(Backend):
         ):
             raise InvalidRecord({"default_view": [("inclusion", "Home page is not valid")]})
         if start_at and end_at and end_at < start_at:
-            raise InvalidRecord({"conclude_at": [("invalid", "End date cannot be before start date")]})
+            raise InvalidRecord(
+                {"conclude_at": [("invalid", "End date cannot be before start date")]}
+            )
         cid = self.ids.next("course")
         course = Course(
             id=cid,
@@ -316,11 +334,19 @@ class CanvasBackend(Backend):
             for e in self.enrollments.values()
             if e.user_id == caller.id and e.enrollment_state in ("active", "invited")
         }
-        return [c for cid, c in sorted(self.courses.items()) if cid in ids and c.workflow_state != "deleted"]
+        return [
+            c
+            for cid, c in sorted(self.courses.items())
+            if cid in ids and c.workflow_state != "deleted"
+        ]
 
     def list_account_courses(self, caller: User, account_id: int) -> list[Course]:
         self.get_account(caller, account_id)
-        return [c for c in self.courses.values() if c.account_id == account_id and c.workflow_state != "deleted"]
+        return [
+            c
+            for c in self.courses.values()
+            if c.account_id == account_id and c.workflow_state != "deleted"
+        ]
 
     # -- enrollments --------------------------------------------------------------------------
     def enroll_user(
@@ -406,7 +432,9 @@ class CanvasBackend(Backend):
         )
         self.modules[module.id] = module
         self._place(existing, module, position)
-        module.prerequisite_module_ids = self._valid_prerequisites(module, prerequisite_module_ids or [])
+        module.prerequisite_module_ids = self._valid_prerequisites(
+            module, prerequisite_module_ids or []
+        )
         return module
 
     def _valid_prerequisites(self, module: Module, ids: list[int]) -> list[int]:
@@ -493,9 +521,8 @@ class CanvasBackend(Backend):
         if type in CONTENT_ITEM_TYPES:
             # No Assignment/Quiz/Discussion/File records exist in this fake yet.
             raise BadRequest("Could not find content")
-        if type == "Page":
-            if not page_url:
-                raise BadRequest("missing page_url parameter")
+        if type == "Page" and not page_url:
+            raise BadRequest("missing page_url parameter")
         if type in ("ExternalUrl", "ExternalTool") and not external_url:
             raise BadRequest("missing external_url parameter")
         if type == "SubHeader" and not title:
@@ -514,14 +541,18 @@ class CanvasBackend(Backend):
             new_tab=bool(new_tab) if type in ("ExternalUrl", "ExternalTool") else False,
             page_url=page_url if type == "Page" else None,
             completion_requirement=requirement,
-            workflow_state="unpublished" if type in ("ExternalTool", "ExternalUrl", "SubHeader") else "active",
+            workflow_state="unpublished"
+            if type in ("ExternalTool", "ExternalUrl", "SubHeader")
+            else "active",
         )
         self.items[item.id] = item
         self._place(self.module_items(module), item, position)
         return item
 
     @staticmethod
-    def _completion_requirement(item_type: str, raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    def _completion_requirement(
+        item_type: str, raw: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
         if not raw or not raw.get("type"):
             return None
         kind = raw["type"]
@@ -529,7 +560,11 @@ class CanvasBackend(Backend):
             raise BadRequest("Invalid completion requirement type")
         if item_type == "SubHeader":
             return None
-        if kind in ("must_submit", "min_score") and item_type not in ("Assignment", "Quiz", "Discussion"):
+        if kind in ("must_submit", "min_score") and item_type not in (
+            "Assignment",
+            "Quiz",
+            "Discussion",
+        ):
             return None  # Canvas silently drops requirements that cannot apply
         requirement: dict[str, Any] = {"type": kind}
         if kind == "min_score":

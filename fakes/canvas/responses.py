@@ -40,7 +40,9 @@ ERRORS: dict[type[BaseException], Callable[[Any], ApiResponse]] = {
     exc.ResourceNotFound: lambda e: json_response(
         _errors_body("The specified resource does not exist."), 404
     ),
-    RouteNotFound: lambda e: json_response(_errors_body("The specified resource does not exist."), 404),
+    RouteNotFound: lambda e: json_response(
+        _errors_body("The specified resource does not exist."), 404
+    ),
     exc.BadRequest: lambda e: json_response({"message": e.message}, 400),
     exc.Forbidden: lambda e: json_response({"message": e.message}, 403),
     exc.InvalidRecord: lambda e: json_response(
@@ -385,7 +387,11 @@ class CanvasResponses:
         )
         if _bool(params.get("enroll_me"), "enroll_me"):
             self.backend.enroll_user(
-                caller, course.id, user_id=caller.id, type="TeacherEnrollment", enrollment_state="active"
+                caller,
+                course.id,
+                user_id=caller.id,
+                type="TeacherEnrollment",
+                enrollment_state="active",
             )
         return json_response(self.course_json(course, caller))
 
@@ -395,7 +401,9 @@ class CanvasResponses:
 
     def list_courses(self, request: ApiRequest) -> ApiResponse:
         caller = self.caller(request)
-        return paginate(request, self.backend.list_courses(caller), lambda c: self.course_json(c, caller))
+        return paginate(
+            request, self.backend.list_courses(caller), lambda c: self.course_json(c, caller)
+        )
 
     def list_account_courses(self, request: ApiRequest, account_id: int) -> ApiResponse:
         caller = self.caller(request)
@@ -421,7 +429,9 @@ class CanvasResponses:
         include = _includes(params_of(request))
         modules = self.backend.visible_modules(caller, course_id)
         base = request.base_url
-        return paginate(request, modules, lambda m: self.module_json(m, caller, base, include=include))
+        return paginate(
+            request, modules, lambda m: self.module_json(m, caller, base, include=include)
+        )
 
     def get_module(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
         caller = self.caller(request)
@@ -447,7 +457,9 @@ class CanvasResponses:
             prerequisite_module_ids=_int_list(
                 section.get("prerequisite_module_ids"), "module[prerequisite_module_ids]"
             ),
-            publish_final_grade=_bool(section.get("publish_final_grade"), "module[publish_final_grade]"),
+            publish_final_grade=_bool(
+                section.get("publish_final_grade"), "module[publish_final_grade]"
+            ),
         )
         return json_response(self.module_json(module, caller, request.base_url))
 
@@ -460,11 +472,15 @@ class CanvasResponses:
             request, items, lambda i: self.item_json(i, caller, base, content_details=details)
         )
 
-    def get_item(self, request: ApiRequest, course_id: int, module_id: int, item_id: int) -> ApiResponse:
+    def get_item(
+        self, request: ApiRequest, course_id: int, module_id: int, item_id: int
+    ) -> ApiResponse:
         caller = self.caller(request)
         details = "content_details" in _includes(params_of(request))
         item = self.backend.get_item(caller, course_id, module_id, item_id)
-        return json_response(self.item_json(item, caller, request.base_url, content_details=details))
+        return json_response(
+            self.item_json(item, caller, request.base_url, content_details=details)
+        )
 
     def create_item(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
         caller = self.caller(request)
@@ -489,7 +505,6 @@ class CanvasResponses:
         )
         return json_response(self.item_json(item, caller, request.base_url))
 
-
     # -- control plane ------------------------------------------------------------------------
     def control_seed(self, request: ApiRequest) -> ApiResponse:
         """``POST /_sim/seed``: people and their access tokens, which Canvas's API cannot make.
@@ -500,7 +515,9 @@ class CanvasResponses:
         """
         body = request.json()
         if request.method != "POST" or not isinstance(body, dict):
-            raise ValueError('POST a JSON object such as {"users": [{"name": ..., "login_id": ...}]}')
+            raise ValueError(
+                'POST a JSON object such as {"users": [{"name": ..., "login_id": ...}]}'
+            )
         users = body.get("users", [])
         if not isinstance(users, list):
             raise ValueError("'users' must be a list")

@@ -39,9 +39,9 @@ class IdSource:
             if value is None:
                 offset = 0
                 if self._spread:
-                    offset = random.Random(stable_seed(self._seed, self._namespace, kind)).randrange(
-                        self._spread
-                    )
+                    offset = random.Random(
+                        stable_seed(self._seed, self._namespace, kind)
+                    ).randrange(self._spread)
                 value = self._start + offset
             self._next[kind] = value + 1
             return value

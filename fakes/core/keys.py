@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -25,7 +25,7 @@ def _b64uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@lru_cache(maxsize=None)
+@cache
 def signing_key(name: str) -> SigningKey:
     """The process-wide key called ``name`` (e.g. ``"canvas-2026-01"``, ``"accredible-eu"``).
 

@@ -80,7 +80,9 @@ class FakeApp:
         )
         for route in routes:
             if not callable(getattr(handlers, route.endpoint, None)):
-                raise TypeError(f"{name}: route {route.rule} names missing handler {route.endpoint}")
+                raise TypeError(
+                    f"{name}: route {route.rule} names missing handler {route.endpoint}"
+                )
         self._control: dict[str, ControlHandler] = {
             "reset": self._control_reset,
             "clock": self._control_clock,
@@ -148,7 +150,8 @@ class FakeApp:
                 "request_body": _cut(request.body_text()),
                 "status": answer.status,
                 "response_headers": {
-                    k.lower(): v for k, v in [("content-type", answer.content_type), *answer.headers]
+                    k.lower(): v
+                    for k, v in [("content-type", answer.content_type), *answer.headers]
                 },
                 "response_body": _cut(answer.body_bytes().decode("utf-8", "replace")),
             }
@@ -169,7 +172,9 @@ class FakeApp:
             return json_response({"error": str(exc)}, 400)
         except (ValueError, TypeError, KeyError) as exc:
             return json_response({"error": f"{op}: {exc}"}, 400)
-        except Exception as exc:  # a domain error (unknown key, missing group): the service's answer
+        except (
+            Exception
+        ) as exc:  # a domain error (unknown key, missing group): the service's answer
             return self.render_error(exc)
 
     def _control_reset(self, request: ApiRequest) -> ApiResponse:

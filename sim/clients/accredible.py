@@ -38,7 +38,9 @@ class AccredibleClient:
     def get_credential(self, credential_id: int) -> dict[str, Any]:
         return self._send("GET", f"credentials/{credential_id}")["credential"]
 
-    def find_credentials(self, *, group_id: int | None = None, email: str | None = None) -> list[dict[str, Any]]:
+    def find_credentials(
+        self, *, group_id: int | None = None, email: str | None = None
+    ) -> list[dict[str, Any]]:
         """Every credential matching the filters, following ``meta.next_page``."""
         params: dict[str, Any] = {"page_size": 100}
         if group_id is not None:

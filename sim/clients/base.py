@@ -20,7 +20,9 @@ class ApiError(Exception):
             self.body: Any = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             self.body = self.text
-        super().__init__(f"{self.method} {response.request.url.path} -> {self.status}: {self.text.strip()[:300]}")
+        super().__init__(
+            f"{self.method} {response.request.url.path} -> {self.status}: {self.text.strip()[:300]}"
+        )
 
 
 def send(http: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -90,10 +90,15 @@ class CanvasClient:
     def create_course(
         self, account_id: int, *, name: str, course_code: str, offer: bool = True
     ) -> dict[str, Any]:
-        data = [*_form("course", {"name": name, "course_code": course_code}), ("offer", _scalar(offer))]
+        data = [
+            *_form("course", {"name": name, "course_code": course_code}),
+            ("offer", _scalar(offer)),
+        ]
         return self._send("POST", f"accounts/{account_id}/courses", data=data)
 
-    def enroll(self, course_id: int, user_id: int, *, type: str, state: str = "active") -> dict[str, Any]:
+    def enroll(
+        self, course_id: int, user_id: int, *, type: str, state: str = "active"
+    ) -> dict[str, Any]:
         data = _form("enrollment", {"user_id": user_id, "type": type, "enrollment_state": state})
         return self._send("POST", f"courses/{course_id}/enrollments", data=data)
 
@@ -102,5 +107,7 @@ class CanvasClient:
 
     def create_item(self, course_id: int, module_id: int, **item: Any) -> dict[str, Any]:
         return self._send(
-            "POST", f"courses/{course_id}/modules/{module_id}/items", data=_form("module_item", item)
+            "POST",
+            f"courses/{course_id}/modules/{module_id}/items",
+            data=_form("module_item", item),
         )

@@ -30,7 +30,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class ScenarioFileError(Exception):
@@ -74,7 +76,9 @@ def load_file(path: str | Path) -> list[LoadedScenario]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioFileError([Problem(str(path), 1, "", f"cannot read the file: {exc.strerror}")]) from None
+        raise ScenarioFileError(
+            [Problem(str(path), 1, "", f"cannot read the file: {exc.strerror}")]
+        ) from None
     except UnicodeDecodeError:
         raise ScenarioFileError([Problem(str(path), 1, "", "the file is not UTF-8 text")]) from None
     return load_text(text, str(path))
@@ -85,7 +89,9 @@ def load_text(text: str, file: str = "<scenario>") -> list[LoadedScenario]:
     try:
         documents, positions = load_with_positions(text)
     except YamlSyntaxError as exc:
-        raise ScenarioFileError([Problem(file, exc.line, "", f"YAML syntax error: {exc.message}")]) from None
+        raise ScenarioFileError(
+            [Problem(file, exc.line, "", f"YAML syntax error: {exc.message}")]
+        ) from None
     raws: list[tuple[Path_, Any]] = []
     for d, doc in enumerate(documents):
         if isinstance(doc, list):
@@ -154,7 +160,9 @@ def _bind_step(
     ((name, value),) = item.items()
     definition = STEPS.get(name)
     if definition is None:
-        problems.append(Problem(file, line, where, f"unknown step `{name}`{_suggest(str(name), STEPS)}"))
+        problems.append(
+            Problem(file, line, where, f"unknown step `{name}`{_suggest(str(name), STEPS)}")
+        )
         return None
     if value is None:
         value = {}
@@ -186,13 +194,21 @@ def _bind_step(
 
 
 def _pydantic_problems(
-    exc: ValidationError, base: Path_, positions: dict[Path_, int], file: str, model: type[BaseModel]
+    exc: ValidationError,
+    base: Path_,
+    positions: dict[Path_, int],
+    file: str,
+    model: type[BaseModel],
 ) -> Iterator[Problem]:
     merged: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for error in exc.errors():
         loc = tuple(error["loc"])
         # A union reports once per member ("int", "list[str]"): fold those into one problem.
-        if len(loc) > 1 and isinstance(loc[-1], str) and loc[-1] not in _field_names(model, loc[:-1]):
+        if (
+            len(loc) > 1
+            and isinstance(loc[-1], str)
+            and loc[-1] not in _field_names(model, loc[:-1])
+        ):
             loc = loc[:-1]
         merged.setdefault(loc, []).append(error)
     for loc, errors in merged.items():
@@ -206,7 +222,9 @@ def _pydantic_problems(
             message = "this field is required"
             path = path[:-1]
         else:
-            reasons = " or ".join(dict.fromkeys(e["msg"].removeprefix("Input should be ") for e in errors))
+            reasons = " or ".join(
+                dict.fromkeys(e["msg"].removeprefix("Input should be ") for e in errors)
+            )
             message = f"should be {reasons} (got {error.get('input')!r})"
         yield Problem(file, line_of(positions, path), field, message)
 
@@ -255,7 +273,11 @@ def _aliases(raw_people: Any) -> set[str] | None:
 def roster(people: PeopleSpec) -> dict[str, str]:
     """Alias → role for everyone in ``people`` (``student1``.. or the names given)."""
     out: dict[str, str] = {}
-    for role, spec in (("admin", people.admins), ("teacher", people.teachers), ("student", people.students)):
+    for role, spec in (
+        ("admin", people.admins),
+        ("teacher", people.teachers),
+        ("student", people.students),
+    ):
         names = spec if isinstance(spec, list) else [f"{role}{i}" for i in range(1, spec + 1)]
         for name in names:
             out[name] = role

@@ -87,7 +87,9 @@ class RunContext:
         self._designs: dict[str, int] = {}
         self._controls: dict[str, ControlClient] = {}
         self.course_name = spec.course.name or f"{self.faker.catch_phrase()}"
-        self.course_code = spec.course.code or f"{self.faker.lexify('???').upper()}{self.rng.randint(100, 499)}"
+        self.course_code = (
+            spec.course.code or f"{self.faker.lexify('???').upper()}{self.rng.randint(100, 499)}"
+        )
         self.api_key = self.rng.randbytes(16).hex()
         self.accredible = AccredibleClient(fakes.client(self.accredible_service), self.api_key)
         self.course_id = 0
@@ -147,8 +149,12 @@ class RunContext:
         self.control("canvas").reset(self.seed)
         cast = roster(spec.people)
         users = [
-            {"name": "Sim Provisioner", "login_id": "sim-provisioner", "admin": True,
-             "token": f"provisioner~{self.rng.randbytes(16).hex()}"}
+            {
+                "name": "Sim Provisioner",
+                "login_id": "sim-provisioner",
+                "admin": True,
+                "token": f"provisioner~{self.rng.randbytes(16).hex()}",
+            }
         ]
         generated: dict[str, tuple[str, str]] = {}
         for alias, role in cast.items():
@@ -169,7 +175,9 @@ class RunContext:
         provisioner = CanvasClient(self._canvas_http, seeded[0]["token"])
         for (alias, role), record in zip(cast.items(), seeded[1:], strict=True):
             name, email = generated[alias]
-            self.people[alias] = Person(alias, role, name, email, email, record["id"], record["token"])
+            self.people[alias] = Person(
+                alias, role, name, email, email, record["id"], record["token"]
+            )
         issuer_name = spec.issuer.name or self.faker.company()
         self.control(self.accredible_service).seed(
             {
@@ -187,9 +195,11 @@ class RunContext:
             answer["account_id"], name=self.course_name, course_code=self.course_code, offer=True
         )
         self.course_id = course["id"]
-        for alias, person in self.people.items():
+        for person in self.people.values():
             if person.role in ENROLLMENT_TYPES:
-                provisioner.enroll(self.course_id, person.canvas_id, type=ENROLLMENT_TYPES[person.role])
+                provisioner.enroll(
+                    self.course_id, person.canvas_id, type=ENROLLMENT_TYPES[person.role]
+                )
 
 
 @lru_cache(maxsize=1)
@@ -203,7 +213,9 @@ def _faker(seed: int) -> Faker:
     return fake
 
 
-def run_scenario(fakes: Fakes, scenario: LoadedScenario, *, seed: int | None = None) -> ScenarioResult:
+def run_scenario(
+    fakes: Fakes, scenario: LoadedScenario, *, seed: int | None = None
+) -> ScenarioResult:
     """Run one scenario against ``fakes`` (reset first); never raises for a failing scenario."""
     seed = scenario.seed if seed is None else seed
     result = ScenarioResult(scenario, fakes.transport, seed, "passed")
@@ -244,6 +256,9 @@ def _run_step(ctx: RunContext, index: int, bound: BoundStep) -> StepOutcome:
     except ScenarioSetupError as exc:
         outcome.status = "error"
         outcome.message = str(exc)
+    except Exception as exc:  # a bug or a broken fake: report it on the step, keep running others
+        outcome.status = "error"
+        outcome.message = f"unexpected {type(exc).__name__}: {exc}"
     outcome.seconds = time.perf_counter() - started
     return outcome
 

@@ -31,6 +31,9 @@ def scenario_json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "casim scenario file",
-        "oneOf": [{"$ref": "#/$defs/Scenario"}, {"type": "array", "items": {"$ref": "#/$defs/Scenario"}}],
+        "oneOf": [
+            {"$ref": "#/$defs/Scenario"},
+            {"type": "array", "items": {"$ref": "#/$defs/Scenario"}},
+        ],
         "$defs": {**defs, "Scenario": scenario},
     }

@@ -146,7 +146,10 @@ class GroupEmails(Strict):
 def turn_group_emails_off(ctx: RunContext, p: GroupEmails) -> None:
     """The issuer unticks "Send email notifications for this group" in the dashboard."""
     ctx.control(ctx.accredible_service).dashboard(
-        api_key=ctx.api_key, action="set_group_emails", group_id=ctx.group_id(p.group), enabled=False
+        api_key=ctx.api_key,
+        action="set_group_emails",
+        group_id=ctx.group_id(p.group),
+        enabled=False,
     )
 
 
@@ -165,7 +168,7 @@ class IssueCredential(Strict):
 
 @step("issue_credential", IssueCredential)
 def issue_credential(ctx: RunContext, p: IssueCredential) -> None:
-    """The integration creates the student's credential in the group (name and email from Canvas)."""
+    """The integration creates the student's credential in the group (name, email from Canvas)."""
     person = ctx.person(p.student)
     ctx.accredible.create_credential(
         group_id=ctx.group_id(p.group),
