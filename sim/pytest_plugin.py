@@ -7,7 +7,7 @@ Fixtures:
 - ``casim`` (function): the same fakes, reset to an empty world (seed 0) before the test.
 
 Option ``--casim-transport inprocess|socket|both`` picks how scenarios and fixtures reach the
-fakes (default ``inprocess``).
+fakes (default ``inprocess``). Scenarios carry their rule ids as markers: ``pytest -m R2``.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
         self.transport = transport
         for rule in scenario.spec.rules:
-            self.add_marker(pytest.mark.rule(rule))
+            self.add_marker(getattr(pytest.mark, rule))
 
     def runtest(self) -> None:
         result = run_scenario(running_fakes(self.transport), self.scenario)
@@ -110,7 +110,10 @@ class ScenarioItem(pytest.Item):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "rule(id): the integration rule (R1-R11) a test exercises")
+    for n in range(1, 12):
+        config.addinivalue_line(
+            "markers", f"R{n}: exercises integration rule R{n} (DESIGN.md section 2)"
+        )
 
 
 @pytest.fixture(scope="session")
