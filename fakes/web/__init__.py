@@ -5,12 +5,20 @@ never werkzeug itself.
 """
 
 from fakes.web.app import ControlHandler, ErrorTable, FakeApp, Handler, Route
-from fakes.web.http import ApiRequest, ApiResponse, BadRequestBody, json_response, text_response
+from fakes.web.http import (
+    ApiRequest,
+    ApiResponse,
+    BadRequestBody,
+    BodyTooLarge,
+    json_response,
+    text_response,
+)
 
 __all__ = [
     "ApiRequest",
     "ApiResponse",
     "BadRequestBody",
+    "BodyTooLarge",
     "ControlHandler",
     "ErrorTable",
     "FakeApp",

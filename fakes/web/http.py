@@ -9,9 +9,16 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 
+#: The largest request body the fakes read (1 MiB); a larger one is refused with 413.
+MAX_BODY_BYTES = 1024 * 1024
+
 
 class BadRequestBody(Exception):
     """The request body could not be parsed (malformed JSON, wrong content type)."""
+
+
+class BodyTooLarge(BadRequestBody):
+    """The request body is over :data:`MAX_BODY_BYTES`."""
 
 
 @dataclass
@@ -73,6 +80,14 @@ class ApiRequest:
         return self._raw.headers
 
     @property
+    def remote_addr(self) -> str:
+        """The client's address (rate limits count per address, as Accredible's do)."""
+        return self._raw.remote_addr or "unknown"
+
+    def cookie(self, name: str) -> str | None:
+        return self._raw.cookies.get(name)
+
+    @property
     def query_string(self) -> str:
         return self._raw.query_string.decode("latin-1")
 
@@ -90,8 +105,13 @@ class ApiRequest:
         """The query string as ordered (name, value) pairs, repeated names kept."""
         return list(self._raw.args.items(multi=True))
 
+    def _check_size(self) -> None:
+        if (self._raw.content_length or 0) > MAX_BODY_BYTES:
+            raise BodyTooLarge(f"request body over {MAX_BODY_BYTES} bytes")
+
     def form_pairs(self) -> list[tuple[str, str]]:
         """A form body as ordered pairs (empty for JSON or no body)."""
+        self._check_size()
         if self._raw.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             return list(self._raw.form.items(multi=True))
         return []
@@ -108,7 +128,10 @@ class ApiRequest:
         """The JSON body, ``None`` when there is none; :class:`BadRequestBody` when malformed."""
         if not self._json_done:
             self._json_done = True
+            self._check_size()
             data = self._raw.get_data()
+            if len(data) > MAX_BODY_BYTES:
+                raise BodyTooLarge(f"request body over {MAX_BODY_BYTES} bytes")
             if data.strip():
                 try:
                     self._json = json.loads(data)
