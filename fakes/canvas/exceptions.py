@@ -54,3 +54,18 @@ class InvalidRecord(CanvasError):
     def __init__(self, errors: dict[str, list[tuple[str, str]]]) -> None:
         super().__init__("; ".join(f"{k}: {m}" for k, v in errors.items() for _, m in v))
         self.errors = errors
+
+
+class Conflict(CanvasError):
+    """409: the request conflicts with the record's state (``{"message": ...}``)."""
+
+
+class InvalidMasquerade(CanvasError):
+    """``as_user_id`` names nobody: 401 ``{"errors": "Invalid as_user_id"}`` (a string)."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid as_user_id")
+
+
+class Throttled(CanvasError):
+    """The request throttle's bucket is over its high-water mark."""

@@ -52,7 +52,8 @@ class FakeApp:
     ``handlers`` is any object with one method per endpoint name; it is called as
     ``handler(request, **url_values)``. Any exception is rendered through ``errors`` (the
     service's table of real status codes and bodies), so handlers and models raise domain
-    errors and never build error responses themselves.
+    errors and never build error responses themselves. ``around(request, call)``, when given,
+    wraps every routed request (Canvas's throttle and its rate-limit headers).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class FakeApp:
         errors: ErrorTable,
         control: dict[str, ControlHandler] | None = None,
         on_world_reset: Callable[[int | None], None] | None = None,
+        around: Callable[[ApiRequest, Callable[[], ApiResponse]], ApiResponse] | None = None,
     ) -> None:
         self.name = name
         self.backend = backend
@@ -73,6 +75,7 @@ class FakeApp:
         self.journal: list[dict[str, Any]] = []
         self.journal_enabled = True
         self._on_world_reset = on_world_reset
+        self._around = around
         self._url_map = Map(
             [Rule(r.rule, endpoint=r.endpoint, methods=list(r.methods)) for r in routes],
             strict_slashes=False,
@@ -112,7 +115,17 @@ class FakeApp:
                 endpoint, values = adapter.match(request.path, method=request.method)
             except (NotFound, MethodNotAllowed):
                 raise RouteNotFound(request.method, request.path) from None
-            return getattr(self.handlers, endpoint)(request, **values)
+            handler = getattr(self.handlers, endpoint)
+            if self._around is None:
+                return handler(request, **values)
+
+            def call() -> ApiResponse:
+                try:
+                    return handler(request, **values)
+                except Exception as exc:  # rendered inside, so ``around`` sees the answer
+                    return self.render_error(exc)
+
+            return self._around(request, call)
         except Exception as exc:  # every failure leaves as the real service's answer
             return self.render_error(exc)
 

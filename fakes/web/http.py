@@ -116,6 +116,14 @@ class ApiRequest:
             return list(self._raw.form.items(multi=True))
         return []
 
+    def file_bytes(self, field: str) -> bytes:
+        """The bytes of an uploaded file field (multipart), or the raw body if there is none."""
+        self._check_size()
+        upload = self._raw.files.get(field)
+        if upload is not None:
+            return upload.read()
+        return self._raw.get_data()
+
     @property
     def is_json(self) -> bool:
         return self._raw.mimetype == "application/json" or self._raw.mimetype.endswith("+json")
