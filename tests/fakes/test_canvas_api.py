@@ -247,3 +247,177 @@ def test_canvasapi_tells_a_bad_token_from_a_forbidden_action(socket_canvas):
         Canvas(url, "wrong").get_current_user()
     with pytest.raises(Unauthorized):
         Canvas(url, "t-teacher").get_account(account_id)
+
+
+def test_an_admin_masquerades_with_as_user_id_and_nobody_else_can(canvas_world):
+    me = canvas_world.http.get(
+        f"/api/v1/users/self?as_user_id={canvas_world.ids['sam']}",
+        headers=canvas_world.auth("admin"),
+    ).json()
+    assert me["name"] == "Sam Student"
+    refused = canvas_world.http.get(
+        f"/api/v1/users/self?as_user_id={canvas_world.ids['tess']}",
+        headers=canvas_world.auth("student"),
+    )
+    assert refused.status_code == 401
+    nobody = canvas_world.http.get(
+        "/api/v1/users/self?as_user_id=999", headers=canvas_world.auth("admin")
+    )
+    assert (nobody.status_code, nobody.json()) == (401, {"errors": "Invalid as_user_id"})
+
+
+def test_every_api_answer_carries_the_throttle_headers(canvas_world):
+    answer = canvas_world.http.get("/api/v1/courses", headers=canvas_world.auth("teacher"))
+    assert "X-Request-Cost" in answer.headers
+    assert float(answer.headers["X-Rate-Limit-Remaining"]) > 0
+    failed = canvas_world.http.get("/api/v1/courses/999", headers=canvas_world.auth("teacher"))
+    assert "X-Rate-Limit-Remaining" in failed.headers
+
+
+def test_a_switched_on_throttle_refuses_with_canvas_text(canvas_world):
+    switched = canvas_world.http.post(
+        "/_sim/throttle", json={"enabled": True, "hwm": 100, "cost": 50, "outflow": 10}
+    )
+    assert switched.json()["enabled"] is True
+    statuses = [
+        canvas_world.http.get("/api/v1/courses", headers=canvas_world.auth("teacher")).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 403]
+    refused = canvas_world.http.get("/api/v1/courses", headers=canvas_world.auth("teacher"))
+    assert refused.text == "403 Forbidden (Rate Limit Exceeded)\n"
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert (
+        canvas_world.http.get("/api/v1/courses", headers=canvas_world.auth("student")).status_code
+        == 200
+    )
+    canvas_world.http.post("/_sim/clock", json={"advance": 60})
+    assert (
+        canvas_world.http.get("/api/v1/courses", headers=canvas_world.auth("teacher")).status_code
+        == 200
+    )
+    canvas_world.http.post("/_sim/throttle", json={"enabled": False})
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"module[name]": "M", "module[position]": "first"}, "module[position]"),
+        ({"module[name]": "M", "module[unlock_at]": "tomorrow"}, "module[unlock_at]"),
+        (
+            {"module[name]": "M", "module[require_sequential_progress]": "maybe"},
+            "module[require_sequential_progress]",
+        ),
+    ],
+)
+def test_wrong_types_are_400_with_the_field_and_create_nothing(canvas_world, data, field):
+    course = canvas_world.ids["course"]
+    answer = canvas_world.http.post(
+        f"/api/v1/courses/{course}/modules", data=data, headers=canvas_world.auth("teacher")
+    )
+    assert answer.status_code == 400 and field in answer.json()["message"]
+    listed = canvas_world.http.get(
+        f"/api/v1/courses/{course}/modules", headers=canvas_world.auth("teacher")
+    )
+    assert listed.json() == []
+
+
+def test_module_batch_update_publishes_and_deletes(canvas_world):
+    course = canvas_world.ids["course"]
+    made = [_module(canvas_world, f"M{i}")["id"] for i in range(3)]
+    url = f"/api/v1/courses/{course}/modules"
+    published = canvas_world.http.put(
+        url,
+        data={"event": "publish", "module_ids[]": made[:2]},
+        headers=canvas_world.auth("teacher"),
+    )
+    assert published.json() == {"completed": made[:2]}
+    as_student = canvas_world.http.get(url, headers=canvas_world.auth("student")).json()
+    assert [m["id"] for m in as_student] == made[:2]
+    deleted = canvas_world.http.put(
+        url,
+        data={"event": "delete", "module_ids[]": [made[2]]},
+        headers=canvas_world.auth("teacher"),
+    )
+    assert deleted.json() == {"completed": [made[2]]}
+    missing = canvas_world.http.put(
+        url, data={"module_ids[]": made}, headers=canvas_world.auth("teacher")
+    )
+    assert missing.status_code == 400
+
+
+def test_items_move_between_modules_and_delete(canvas_world):
+    course = canvas_world.ids["course"]
+    a, b = _module(canvas_world, "A"), _module(canvas_world, "B")
+    item = canvas_world.http.post(
+        f"/api/v1/courses/{course}/modules/{a['id']}/items",
+        data={"module_item[type]": "SubHeader", "module_item[title]": "Heading"},
+        headers=canvas_world.auth("teacher"),
+    ).json()
+    moved = canvas_world.http.put(
+        f"/api/v1/courses/{course}/modules/{a['id']}/items/{item['id']}",
+        data={"module_item[module_id]": b["id"]},
+        headers=canvas_world.auth("teacher"),
+    ).json()
+    assert moved["module_id"] == b["id"]
+    bad = canvas_world.http.put(
+        f"/api/v1/courses/{course}/modules/{b['id']}/items/{item['id']}",
+        data={"module_item[module_id]": 999},
+        headers=canvas_world.auth("teacher"),
+    )
+    assert (bad.status_code, bad.json()) == (400, {"message": "invalid module_id"})
+    deleted = canvas_world.http.delete(
+        f"/api/v1/courses/{course}/modules/{b['id']}/items/{item['id']}",
+        headers=canvas_world.auth("teacher"),
+    )
+    assert deleted.json()["id"] == item["id"]
+    gone = canvas_world.http.get(
+        f"/api/v1/courses/{course}/modules/{b['id']}/items/{item['id']}",
+        headers=canvas_world.auth("teacher"),
+    )
+    assert gone.status_code == 404
+
+
+def test_an_accredible_item_resolves_the_installed_tool_by_url(canvas_world):
+    course = canvas_world.ids["course"]
+    tool = canvas_world.http.post(
+        f"/api/v1/courses/{course}/external_tools",
+        data={"name": "Accredible", "privacy_level": "public", "consumer_key": "k", "shared_secret": "s",
+              "url": "https://api.accredible.test/v1/canvas/lti/launch"},
+        headers=canvas_world.auth("teacher"),
+    ).json()  # fmt: skip
+    module = _module(canvas_world, "Certificate")
+    item = canvas_world.http.post(
+        f"/api/v1/courses/{course}/modules/{module['id']}/items",
+        data={
+            "module_item[type]": "ExternalTool",
+            "module_item[external_url]": "https://api.accredible.test/v1/canvas/lti/launch",
+        },
+        headers=canvas_world.auth("teacher"),
+    ).json()
+    assert item["content_id"] == tool["id"] and item["title"] == "Accredible"
+    launch = canvas_world.http.get(
+        f"/api/v1/courses/{course}/external_tools/sessionless_launch?launch_type=module_item&module_item_id={item['id']}",
+        headers=canvas_world.auth("teacher"),
+    ).json()
+    assert launch["id"] == tool["id"] and launch["url"].startswith(canvas_world.base_url)
+
+
+def test_a_file_uploads_in_two_steps_and_becomes_a_module_item(canvas_world):
+    course = canvas_world.ids["course"]
+    step1 = canvas_world.http.post(
+        f"/api/v1/courses/{course}/files", data={"name": "notes.pdf", "content_type": "application/pdf"},
+        headers=canvas_world.auth("teacher"),
+    ).json()  # fmt: skip
+    path = step1["upload_url"].removeprefix(canvas_world.base_url)
+    step2 = canvas_world.http.post(path, files={"file": ("notes.pdf", b"%PDF-1.4 hello")})
+    assert step2.status_code == 201
+    record = step2.json()
+    assert (record["display_name"], record["size"]) == ("notes.pdf", 14)
+    module = _module(canvas_world, "Files")
+    item = canvas_world.http.post(
+        f"/api/v1/courses/{course}/modules/{module['id']}/items",
+        data={"module_item[type]": "File", "module_item[content_id]": record["id"]},
+        headers=canvas_world.auth("teacher"),
+    ).json()
+    assert item["title"] == "notes.pdf" and item["url"].endswith(f"/api/v1/files/{record['id']}")
