@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from fakes.accredible.models import REGIONS, AccredibleBackend
 from fakes.accredible.urls import build_app as build_accredible_app
 from fakes.canvas.models import CanvasBackend
@@ -12,6 +14,7 @@ from fakes.canvas.urls import build_app as build_canvas_app
 from fakes.core.backend import WorldState
 from fakes.core.clock import SimClock
 from fakes.web.app import FakeApp
+from fakes.web.net import LoopbackTransport
 
 #: Service names, in the order they are served and reported.
 SERVICES = ("canvas", "accredible-us", "accredible-eu")
@@ -33,6 +36,32 @@ class World:
             self.apps[f"accredible-{region}"] = build_accredible_app(
                 backend, on_world_reset=self.reset
             )
+
+        self.urls: dict[str, str] = {}
+        self._http: httpx.Client | None = None
+
+    def publish(self, urls: dict[str, str], transport: httpx.BaseTransport) -> None:
+        """Record the base URL each fake is known by, and how the fakes reach URLs (the tool
+        fetching the platform's keys): through ``transport``."""
+        self.urls = dict(urls)
+        self.state.urls = dict(urls)
+        self._http = httpx.Client(transport=transport, timeout=10.0)
+
+    def fetch_json(self, url: str) -> tuple[int, Any, dict[str, str]]:
+        """GET ``url`` as a fake would (status, JSON body or None, headers)."""
+        if self._http is None:
+            self._http = httpx.Client(transport=LoopbackTransport(), timeout=10.0)
+        answer = self._http.get(url)
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        return answer.status_code, body, dict(answer.headers)
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     @property
     def seed(self) -> int:

@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--json", action="store_true", help="print URLs and credentials as one JSON line"
     )
+    serve.add_argument(
+        "--hostnames",
+        action="store_true",
+        help="publish the fakes as canvas.localhost, api.accredible.localhost and "
+        "eu.api.accredible.localhost (browsers resolve them to loopback; they keep Canvas and "
+        "Accredible different sites, which the EU new-tab rule needs in a real browser)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -137,7 +144,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     }
     try:
         fakes = start_fakes(
-            "socket", seed=args.seed, host=args.host, ports=ports, realtime_clock=True
+            "socket",
+            seed=args.seed,
+            host=args.host,
+            ports=ports,
+            hostnames=args.hostnames,
+            realtime_clock=True,
         )
     except OSError as exc:
         print(f"casim serve: cannot listen: {exc.strerror or exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ from typing import Literal
 
 import httpx
 
+from fakes.web.net import LoopbackTransport, WorldTransport, netloc
 from fakes.web.serving import FakeServer
 from fakes.world import SERVICES, World, build_world
 
@@ -18,9 +19,16 @@ TRANSPORTS: tuple[Transport, ...] = ("inprocess", "socket")
 
 #: Base URLs of the in-process fakes (``.test`` is reserved for testing, so never real).
 INPROCESS_URLS = {
-    "canvas": "http://canvas.test",
-    "accredible-us": "http://api.accredible.test",
-    "accredible-eu": "http://eu.api.accredible.test",
+    "canvas": "https://canvas.test",
+    "accredible-us": "https://api.accredible.test",
+    "accredible-eu": "https://eu.api.accredible.test",
+}
+#: Host names of the fakes on sockets: ``*.localhost`` resolves to loopback (RFC 6761) and keeps
+#: Canvas and Accredible different sites, as they are for real.
+SOCKET_HOSTS = {
+    "canvas": "canvas.localhost",
+    "accredible-us": "api.accredible.localhost",
+    "accredible-eu": "eu.api.accredible.localhost",
 }
 
 
@@ -31,14 +39,21 @@ class Fakes:
         self,
         transport: Transport,
         urls: dict[str, str],
-        clients: dict[str, httpx.Client],
+        network: httpx.BaseTransport,
         *,
         world: World | None = None,
         servers: list[FakeServer] | None = None,
+        timeout: float = 30.0,
     ) -> None:
         self.transport = transport
         self.urls = urls
-        self.clients = clients
+        #: How to reach the fakes (and anything else): what browsers and clients are built on.
+        self.network = network
+        self.timeout = timeout
+        self.clients = {
+            name: httpx.Client(transport=network, base_url=url, timeout=timeout)
+            for name, url in urls.items()
+        }
         self.world = world
         self._servers = servers or []
 
@@ -55,10 +70,13 @@ class Fakes:
         """Close the clients and stop any servers."""
         for client in self.clients.values():
             client.close()
+        self.network.close()
         for server in self._servers:
             if server.is_running():
                 server.stop()
         self._servers = []
+        if self.world is not None:
+            self.world.close()
 
     def __enter__(self) -> Fakes:
         return self
@@ -73,22 +91,20 @@ def start_fakes(
     seed: int = 0,
     host: str = "127.0.0.1",
     ports: dict[str, int] | None = None,
+    hostnames: bool = True,
     realtime_clock: bool = False,
     timeout: float = 30.0,
 ) -> Fakes:
     """Build a world and serve it: in-process, or each fake on its own loopback port (free
-    ports unless ``ports`` names them)."""
+    ports unless ``ports`` names them). On sockets the fakes are published under ``*.localhost``
+    names (``hostnames``) or under the listening address."""
     world = build_world(seed, realtime_clock=realtime_clock)
     if transport == "inprocess":
-        clients = {
-            name: httpx.Client(
-                transport=httpx.WSGITransport(app=world.apps[name]),
-                base_url=INPROCESS_URLS[name],
-                timeout=timeout,
-            )
-            for name in SERVICES
-        }
-        return Fakes(transport, dict(INPROCESS_URLS), clients, world=world)
+        network = WorldTransport(
+            {netloc(INPROCESS_URLS[name]): world.apps[name] for name in SERVICES}
+        )
+        world.publish(INPROCESS_URLS, network)
+        return Fakes(transport, dict(INPROCESS_URLS), network, world=world, timeout=timeout)
     if transport != "socket":
         raise ValueError(f"unknown transport {transport!r}; use one of {', '.join(TRANSPORTS)}")
     servers: list[FakeServer] = []
@@ -101,9 +117,13 @@ def start_fakes(
         for server in servers:
             server.stop()
         raise
-    urls = {name: server.url for name, server in zip(SERVICES, servers, strict=True)}
-    clients = {name: httpx.Client(base_url=url, timeout=timeout) for name, url in urls.items()}
-    return Fakes("socket", urls, clients, world=world, servers=servers)
+    urls = {
+        name: f"http://{SOCKET_HOSTS[name]}:{server.port}" if hostnames else server.url
+        for name, server in zip(SERVICES, servers, strict=True)
+    }
+    network = LoopbackTransport()
+    world.publish(urls, LoopbackTransport())
+    return Fakes("socket", urls, network, world=world, servers=servers, timeout=timeout)
 
 
 def connect_fakes(urls: dict[str, str], *, timeout: float = 30.0) -> Fakes:
@@ -111,5 +131,4 @@ def connect_fakes(urls: dict[str, str], *, timeout: float = 30.0) -> Fakes:
     missing = [s for s in SERVICES if s not in urls]
     if missing:
         raise ValueError(f"missing base URLs for {', '.join(missing)}")
-    clients = {name: httpx.Client(base_url=urls[name], timeout=timeout) for name in SERVICES}
-    return Fakes("socket", dict(urls), clients)
+    return Fakes("socket", dict(urls), LoopbackTransport(), timeout=timeout)

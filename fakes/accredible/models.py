@@ -247,7 +247,16 @@ class AccredibleBackend(Backend):
         self.groups: dict[int, Group] = {}
         self.credentials: dict[int, Credential] = {}
         self.outbox: list[Email] = []
-        self.public_url = f"https://{'eu.' if region == 'eu' else ''}api.accredible.test"
+        self.request_url = ""
+
+    @property
+    def public_url(self) -> str:
+        """The base URL this region is published under (else the last request's)."""
+        return (
+            self.world.urls.get(f"accredible-{self.region}")
+            or self.request_url
+            or "https://api.accredible.test"
+        )
 
     # -- issuers, departments and keys -------------------------------------------------------
     def create_issuer(

@@ -146,7 +146,7 @@ class AccredibleResponses:
         match = _AUTH.match(request.headers.get("Authorization", "").strip())
         if match is None:
             raise exc.MissingToken()
-        self.backend.public_url = request.base_url
+        self.backend.request_url = request.base_url
         return self.backend.authenticate(match.group(1))
 
     def _page(

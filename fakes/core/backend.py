@@ -19,6 +19,9 @@ class WorldState:
     def __init__(self, seed: int = 0, *, clock: SimClock | None = None) -> None:
         self.seed = seed
         self.clock = clock or SimClock()
+        #: The base URL each fake is published under (``"canvas"``, ``"accredible-us"``...);
+        #: kept across resets.
+        self.urls: dict[str, str] = {}
         self._seq = itertools.count(1)
         self._seq_lock = threading.Lock()
 

@@ -202,7 +202,7 @@ def test_a_student_cannot_add_module_items(canvas_world):
 @pytest.fixture(scope="module")
 def socket_canvas():
     """canvasapi speaks requests over real sockets, so it needs a served fake."""
-    with start_fakes("socket") as fakes:
+    with start_fakes("socket", hostnames=False) as fakes:
         http = fakes.client("canvas")
         answer = http.post(
             "/_sim/seed",

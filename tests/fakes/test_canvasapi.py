@@ -19,7 +19,7 @@ TOOL_URL = "https://tool.example/launch"
 
 @pytest.fixture(scope="module")
 def served():
-    with start_fakes("socket") as fakes:
+    with start_fakes("socket", hostnames=False) as fakes:
         yield fakes
 
 

@@ -68,7 +68,7 @@ def test_the_journal_keeps_every_request_in_order_without_secrets(casim, accredi
 
 
 def test_each_fake_serves_on_its_own_free_loopback_port():
-    with start_fakes("socket") as fakes:
+    with start_fakes("socket", hostnames=False) as fakes:
         ports = {url.rsplit(":", 1)[1] for url in fakes.urls.values()}
         assert len(ports) == 3
         for url in fakes.urls.values():
@@ -77,6 +77,22 @@ def test_each_fake_serves_on_its_own_free_loopback_port():
             answer = raw.get(fakes.urls["canvas"] + "/api/v1/users/self")
         assert answer.status_code == 401
         assert answer.headers["www-authenticate"] == 'Bearer realm="canvas-lms"'
+
+
+def test_on_sockets_the_fakes_are_different_sites_under_localhost_names():
+    with start_fakes("socket") as fakes:
+        hosts = [url.split("//")[1].split(":")[0] for url in fakes.urls.values()]
+        assert hosts == [
+            "canvas.localhost",
+            "api.accredible.localhost",
+            "eu.api.accredible.localhost",
+        ]
+        answer = fakes.client("canvas").get("/api/v1/users/self")
+        assert answer.status_code == 401, "the fakes' network resolves *.localhost to loopback"
+        modules = fakes.client("canvas").get(
+            "/api/v1/courses/1/modules", headers={"Authorization": "Bearer x"}
+        )
+        assert modules.status_code == 401
 
 
 def test_an_app_is_a_plain_wsgi_callable():
