@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fakes.accredible.dashboard import Dashboard
 from fakes.accredible.models import AccredibleBackend
 from fakes.accredible.responses import ERRORS, AccredibleResponses
-from fakes.web import FakeApp, Route
+from fakes.web import FakeApp, Handlers, Route
 
 _CRED = "/v1/credentials/<credential_id>"
 
@@ -50,19 +48,6 @@ ROUTES = (
 )
 
 
-class _Handlers:
-    """The API handlers and the dashboard pages behind one name lookup."""
-
-    def __init__(self, api: AccredibleResponses, dashboard: Dashboard) -> None:
-        self._parts = (api, dashboard)
-
-    def __getattr__(self, name: str) -> Any:
-        for part in self._parts:
-            if hasattr(part, name):
-                return getattr(part, name)
-        raise AttributeError(name)
-
-
 def build_app(backend: AccredibleBackend, **kwargs: object) -> FakeApp:
     """The Accredible WSGI app of one region (``accredible-us`` or ``accredible-eu``)."""
     api = AccredibleResponses(backend)
@@ -71,7 +56,7 @@ def build_app(backend: AccredibleBackend, **kwargs: object) -> FakeApp:
         name=f"accredible-{backend.region}",
         backend=backend,
         routes=ROUTES,
-        handlers=_Handlers(api, dashboard),
+        handlers=Handlers(api, dashboard),
         errors=ERRORS,
         control={
             "seed": api.control_seed,

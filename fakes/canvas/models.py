@@ -12,7 +12,7 @@ sections 1-5. Where the fake differs from Canvas, ``docs/differences.md`` says s
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -26,6 +26,7 @@ from fakes.canvas.exceptions import (
     NotAuthorized,
     ResourceNotFound,
 )
+from fakes.canvas.lti import LtiPlatform
 from fakes.canvas.progression import ProgressionRules
 from fakes.canvas.records import (
     COMPLETION_TYPES,
@@ -93,6 +94,10 @@ class CanvasBackend(ProgressionRules, Backend):
         self.tools: dict[int, ExternalTool] = {}
         self.progressions: dict[tuple[int, int], Progression] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
+        #: Browser sessions (cookie value → user id) and one-time session tokens.
+        self.sessions: dict[str, int] = {}
+        self.session_tokens: dict[str, tuple[int, datetime]] = {}
+        self.lti = LtiPlatform(self)
         aid = self.ids.next("account")
         self.root_account = Account(
             aid,
@@ -121,6 +126,25 @@ class CanvasBackend(ProgressionRules, Backend):
         if target is None:
             raise InvalidMasquerade()
         return target
+
+    def session_url_token(self, user: User) -> str:
+        """``GET /login/session_token``: a one-time token that signs a browser in (60 s)."""
+        token = self.ids.token("session-token", 24)
+        self.session_tokens[token] = (user.id, self.clock.now() + timedelta(seconds=60))
+        return token
+
+    def open_session(self, token: str) -> str | None:
+        """Redeem a session token; answer the new browser session id (None if invalid)."""
+        found = self.session_tokens.pop(token, None)
+        if found is None or found[1] < self.clock.now():
+            return None
+        session = self.ids.token("session", 24)
+        self.sessions[session] = found[0]
+        return session
+
+    def session_user(self, session: str | None) -> User | None:
+        user_id = self.sessions.get(session or "")
+        return self.users.get(user_id) if user_id is not None else None
 
     def create_user(
         self,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from fakes.canvas.records import Module, ModuleItem, Progression, User
@@ -156,7 +157,14 @@ class ProgressionRules:
 
 
 def lock_explanation(module: Module, status: ModuleStatus, item: ModuleItem | None = None) -> str:
-    """Canvas's generic "content" wording for a locked item (reference 1.5)."""
+    """Canvas's generic "content" wording for a locked item (reference 1.5), as HTML."""
+    module = Module(
+        module.id,
+        module.course_id,
+        escape(module.name),
+        module.position,
+        unlock_at=module.unlock_at,
+    )
     if status.locked_by == "unpublished":
         return "This content is part of an unpublished module and is not available yet."
     if status.locked_by == "unlock_at" and module.unlock_at is not None:

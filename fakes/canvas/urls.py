@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fakes.canvas.models import CanvasBackend
+from fakes.canvas.pages import CanvasPages
 from fakes.canvas.responses import ERRORS, CanvasResponses
-from fakes.web import FakeApp, Route
+from fakes.web import FakeApp, Handlers, Route
 
 _C = "/api/v1/courses/<int:course_id>"
 _M = f"{_C}/modules/<int:module_id>"
@@ -93,19 +94,32 @@ ROUTES = (
     Route(("GET",), f"{_T}/<int:tool_id>", "get_tool"),
     Route(("PUT",), f"{_T}/<int:tool_id>", "update_tool"),
     Route(("DELETE",), f"{_T}/<int:tool_id>", "delete_tool"),
+    # pages a person sees, and the LTI 1.3 endpoints browsers pass through
+    Route(("GET",), "/", "dashboard"),
+    Route(("GET",), "/login/session_token", "session_token"),
+    Route(("GET",), "/courses/<int:course_id>/modules/items/<int:item_id>", "item_page"),
+    Route(("GET",), "/courses/<int:course_id>/external_tools/<int:tool_id>", "nav_page"),
+    Route(("GET", "POST"), "/api/lti/authorize_redirect", "authorize_redirect"),
+    Route(("GET", "POST"), "/api/lti/authorize", "authorize_redirect"),
+    Route(("GET",), "/api/lti/security/jwks", "jwks"),
 )
 
 
 def build_app(backend: CanvasBackend, **kwargs: object) -> FakeApp:
     """The Canvas WSGI app over ``backend`` (control-plane extras in ``kwargs``)."""
     handlers = CanvasResponses(backend)
+    pages = CanvasPages(backend)
     return FakeApp(
         name="canvas",
         backend=backend,
         routes=ROUTES,
-        handlers=handlers,
+        handlers=Handlers(handlers, pages),
         errors=ERRORS,
-        control={"seed": handlers.control_seed, "throttle": handlers.control_throttle},
+        control={
+            "seed": handlers.control_seed,
+            "throttle": handlers.control_throttle,
+            "lti_keys": pages.control_lti_keys,
+        },
         around=handlers.around,
         **kwargs,  # type: ignore[arg-type]
     )

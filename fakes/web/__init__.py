@@ -4,7 +4,7 @@ Service packages (``fakes.canvas``, ``fakes.accredible``) import the names re-ex
 never werkzeug itself.
 """
 
-from fakes.web.app import ControlHandler, ErrorTable, FakeApp, Handler, Route
+from fakes.web.app import ControlHandler, ErrorTable, FakeApp, Handler, Handlers, Route
 from fakes.web.http import (
     ApiRequest,
     ApiResponse,
@@ -23,6 +23,7 @@ __all__ = [
     "ErrorTable",
     "FakeApp",
     "Handler",
+    "Handlers",
     "Route",
     "json_response",
     "text_response",

@@ -46,6 +46,20 @@ class Route:
     endpoint: str
 
 
+class Handlers:
+    """Several handler objects behind one name lookup (an API class and a pages class)."""
+
+    def __init__(self, *parts: object) -> None:
+        self._parts = parts
+
+    def __getattr__(self, name: str) -> Any:
+        for part in self._parts:
+            found = getattr(part, name, None)
+            if found is not None:
+                return found
+        raise AttributeError(name)
+
+
 class FakeApp:
     """One fake service as a WSGI app around a backend.
 
