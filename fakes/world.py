@@ -39,12 +39,14 @@ class World:
 
         self.urls: dict[str, str] = {}
         self._http: httpx.Client | None = None
+        self.state.fetch = self.fetch_json
 
     def publish(self, urls: dict[str, str], transport: httpx.BaseTransport) -> None:
         """Record the base URL each fake is known by, and how the fakes reach URLs (the tool
         fetching the platform's keys): through ``transport``."""
         self.urls = dict(urls)
         self.state.urls = dict(urls)
+        self.state.fetch = self.fetch_json
         self._http = httpx.Client(transport=transport, timeout=10.0)
 
     def fetch_json(self, url: str) -> tuple[int, Any, dict[str, str]]:

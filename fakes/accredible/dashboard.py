@@ -105,6 +105,17 @@ class Dashboard:
         published = self.backend.publish_group(caller, group.id)
         return {"group_id": group.id, "published": [c.id for c in published]}
 
+    def _act_connect_canvas(self, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
+        """Accredible's Canvas integration settings: Canvas's issuer, the developer key's client
+        id, the deployment, and Canvas's authorization and key set URLs."""
+        registration = self.backend.lti.connect(caller, args)
+        return {
+            "iss": registration.iss,
+            "client_id": registration.client_id,
+            "deployment_ids": registration.deployment_ids,
+            "launch_url": f"{self.backend.public_url}/v1/canvas/lti/launch",
+        }
+
     def _act_set_auto_publish(self, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(args.get("enabled"), bool):
             raise ValueError("'enabled' must be true or false")

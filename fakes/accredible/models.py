@@ -248,6 +248,9 @@ class AccredibleBackend(Backend):
         self.credentials: dict[int, Credential] = {}
         self.outbox: list[Email] = []
         self.request_url = ""
+        from fakes.accredible.lti import LtiTool  # the tool's logic builds on these models
+
+        self.lti = LtiTool(self)
 
     @property
     def public_url(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fakes.accredible.dashboard import Dashboard
 from fakes.accredible.models import AccredibleBackend
 from fakes.accredible.responses import ERRORS, AccredibleResponses
+from fakes.accredible.tool import ToolPages
 from fakes.web import FakeApp, Handlers, Route
 
 _CRED = "/v1/credentials/<credential_id>"
@@ -45,6 +46,14 @@ ROUTES = (
     Route(("GET",), "/issuer/dashboard", "home"),
     Route(("GET", "POST"), "/issuer/dashboard/group/<group_id>", "group_page"),
     Route(("GET", "POST"), "/issuer/dashboard/settings", "settings_page"),
+    # the LTI 1.3 tool Canvas launches
+    Route(("GET",), "/v1/canvas/lti/config.json", "config"),
+    Route(("GET",), "/v1/canvas/lti/jwks", "jwks"),
+    Route(("GET", "POST"), "/v1/canvas/lti/login", "login"),
+    Route(("POST",), "/v1/canvas/lti/launch", "launch"),
+    Route(("POST",), "/v1/canvas/lti/manage", "manage"),
+    Route(("GET",), "/v1/canvas/lti/credential", "credential"),
+    Route(("GET",), "/<int:credential_id>", "view"),
 )
 
 
@@ -52,11 +61,12 @@ def build_app(backend: AccredibleBackend, **kwargs: object) -> FakeApp:
     """The Accredible WSGI app of one region (``accredible-us`` or ``accredible-eu``)."""
     api = AccredibleResponses(backend)
     dashboard = Dashboard(backend)
+    tool = ToolPages(backend)
     return FakeApp(
         name=f"accredible-{backend.region}",
         backend=backend,
         routes=ROUTES,
-        handlers=Handlers(api, dashboard),
+        handlers=Handlers(api, dashboard, tool),
         errors=ERRORS,
         control={
             "seed": api.control_seed,

@@ -111,7 +111,9 @@ class LtiPlatform:
         self.backend = backend
         self.keys = PlatformKeys()
         self.launches: dict[str, PendingLaunch] = {}
-        self._hint_secret = f"canvas-hint-{backend.world.seed}"
+        self._hint_secret = (
+            f"canvas-lti-message-hint-secret-{backend.world.seed:08d}-0123456789abcdef"
+        )
 
     # -- step 1: Canvas renders the login initiation -----------------------------------------
     def begin_launch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from fakes.core.clock import SimClock
@@ -22,6 +23,9 @@ class WorldState:
         #: The base URL each fake is published under (``"canvas"``, ``"accredible-us"``...);
         #: kept across resets.
         self.urls: dict[str, str] = {}
+        #: How a fake GETs a URL of another service (the tool fetching the platform's keys):
+        #: ``fetch(url) -> (status, json_or_None, headers)``; set when the world is published.
+        self.fetch: Callable[[str], tuple[int, Any, dict[str, str]]] | None = None
         self._seq = itertools.count(1)
         self._seq_lock = threading.Lock()
 
