@@ -131,9 +131,9 @@ class CookieJar:
         for cookie in self.cookies:
             if not cookie.matches(url, now):
                 continue
-            if cookie.partition is not None and (ctx.top_level or cookie.partition != ctx.top_site):
-                if not (ctx.top_level and cookie.partition == site_of(url)):
-                    continue
+            partition_key = site_of(url) if ctx.top_level else ctx.top_site
+            if cookie.partition is not None and cookie.partition != partition_key:
+                continue
             if cross:
                 if ctx.top_level:
                     safe = ctx.method in ("GET", "HEAD")
