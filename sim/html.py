@@ -7,7 +7,24 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"])
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 _AUTO_SUBMIT = re.compile(r"""document\.getElementById\(\s*["']([^"']+)["']\s*\)\.submit\(\)""")
 
 

@@ -645,6 +645,20 @@ class AccredibleResponses:
             }
         )
 
+    def control_summary(self, request: ApiRequest) -> ApiResponse:
+        """``GET /_sim/summary``: how many issuers, groups, credentials and emails this region holds."""
+        backend = self.backend
+        return json_response(
+            {
+                "region": backend.region,
+                "issuers": len(backend.issuers),
+                "groups": len(backend.groups),
+                "credentials": len(backend.credentials),
+                "published": sum(1 for c in backend.credentials.values() if c.approve),
+                "emails": len(backend.outbox),
+            }
+        )
+
     def control_rate_limit(self, request: ApiRequest) -> ApiResponse:
         """``POST /_sim/rate_limit {"requests": 2000, "window": 300}`` switches the limit on
         (per client address, 30-second periods); ``{"requests": null}`` switches it off."""

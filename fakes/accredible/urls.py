@@ -73,6 +73,7 @@ def build_app(backend: AccredibleBackend, **kwargs: object) -> FakeApp:
             "outbox": api.control_outbox,
             "dashboard": dashboard.control,
             "rate_limit": api.control_rate_limit,
+            "summary": api.control_summary,
         },
         **kwargs,  # type: ignore[arg-type]
     )

@@ -28,6 +28,9 @@ class AccredibleClient:
     def update_group(self, group_id: int, **group: Any) -> dict[str, Any]:
         return self._send("PUT", f"issuer/groups/{group_id}", json={"group": group})["group"]
 
+    def search_groups(self, **body: Any) -> list[dict[str, Any]]:
+        return self._send("POST", "issuer/groups/search", json={"page_size": 100, **body})["groups"]
+
     def list_designs(self, kind: str | None = None) -> list[dict[str, Any]]:
         params = {"kind": kind} if kind else None
         return self._send("GET", "designs", params=params)["designs"]

@@ -34,5 +34,9 @@ class ControlClient:
     def outbox(self) -> list[dict[str, Any]]:
         return send(self.http, "GET", "/_sim/outbox").json()["emails"]
 
+    def summary(self) -> dict[str, Any]:
+        """How many records the fake holds (``/_sim/summary``)."""
+        return send(self.http, "GET", "/_sim/summary").json()
+
     def dashboard(self, **action: Any) -> dict[str, Any]:
         return send(self.http, "POST", "/_sim/dashboard", json=action).json()

@@ -16,7 +16,7 @@ from sim.scenario.yamlpos import Path_, YamlSyntaxError, line_of, load_with_posi
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 #: Step parameters that name a person.
-PERSON_FIELDS = ("student", "as", "to", "teacher")
+PERSON_FIELDS = ("student", "as", "to", "teacher", "person")
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,9 @@ def roster(people: PeopleSpec) -> dict[str, str]:
     for role, spec in (
         ("admin", people.admins),
         ("teacher", people.teachers),
+        ("ta", people.tas),
         ("student", people.students),
+        ("observer", people.observers),
     ):
         names = spec if isinstance(spec, list) else [f"{role}{i}" for i in range(1, spec + 1)]
         for name in names:

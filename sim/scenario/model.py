@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 RuleId = Literal["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11"]
 Region = Literal["us", "eu"]
+#: A browser's third-party cookie policy: Chrome's default allows them, Safari blocks them.
+Browser = Literal["chrome", "safari"]
 #: How a person is named in a scenario: ``student1``, ``alice``.
 Alias = str
 
@@ -31,7 +33,14 @@ class PeopleSpec(Strict):
 
     admins: int | list[Alias] = Field(1, description="Canvas account admins.")
     teachers: int | list[Alias] = Field(1, description="Teachers enrolled in the course.")
+    tas: int | list[Alias] = Field(0, description="Teaching assistants enrolled in the course.")
     students: int | list[Alias] = Field(1, description="Students enrolled in the course.")
+    observers: int | list[Alias] = Field(0, description="Observers enrolled in the course.")
+    browsers: dict[Alias, Browser] = Field(
+        default_factory=dict,
+        description="Browser per person when not the scenario's: chrome allows third-party cookies, "
+        "safari blocks them.",
+    )
 
 
 class CourseSpec(Strict):
@@ -49,6 +58,9 @@ class ScenarioSpec(Strict):
     rules: list[RuleId] = Field(default_factory=list, description="Rule ids it exercises.")
     seed: int = Field(0, description="Fixes every generated name, email, id and time.")
     issuer: IssuerSpec = IssuerSpec()
+    browser: Browser = Field(
+        "chrome", description="Everyone's browser unless people.browsers says otherwise."
+    )
     people: PeopleSpec = PeopleSpec()
     course: CourseSpec = CourseSpec()
     steps: list[dict[str, Any]] = Field(min_length=1, description="Steps, one key each.")

@@ -6,20 +6,28 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from faker import Faker
 
+from sim.browser import Browser, Sight, Window
 from sim.clients import AccredibleClient, ApiError, CanvasClient, ControlClient
 from sim.scenario.loader import BoundStep, LoadedScenario, roster
-from sim.scenario.steps import STEPS, ExpectationFailed
+from sim.scenario.steps import STEPS, ExpectationFailed, StepError
 from sim.transport import Fakes
 
-ENROLLMENT_TYPES = {"teacher": "TeacherEnrollment", "student": "StudentEnrollment"}
-#: Path of Accredible's LTI launch on each region's host (Help-Canvas-new names
-#: ``/v1/canvas/lti/launch`` on the integrations host; the fakes serve it on the API host).
-LAUNCH_PATH = "/v1/canvas/lti/launch"
+ENROLLMENT_TYPES = {
+    "teacher": "TeacherEnrollment",
+    "ta": "TaEnrollment",
+    "student": "StudentEnrollment",
+    "observer": "ObserverEnrollment",
+}
+#: Scenario browser names → the simulated browser's third-party cookie policy.
+BROWSER_POLICIES = {"chrome": "allow", "safari": "block"}
+#: How scenarios name the Accredible group Canvas created for the scenario's course (R5).
+COURSE_GROUP = "course"
 
 
 class ScenarioSetupError(Exception):
@@ -93,7 +101,21 @@ class RunContext:
         self.api_key = self.rng.randbytes(16).hex()
         self.accredible = AccredibleClient(fakes.client(self.accredible_service), self.api_key)
         self.course_id = 0
+        self.account_id = 1
         self._canvas_http = fakes.client("canvas")
+        self.browser_of = {
+            alias: spec.people.browsers.get(alias, spec.browser) for alias in roster(spec.people)
+        }
+        self.browsers: dict[str, Browser] = {}
+        #: What each person saw last (their browser's latest view), for ``expect_sees``.
+        self.sights: dict[str, Sight] = {}
+        #: Where each person's latest Accredible page is: (window, frame name or None).
+        self.tool_pages: dict[str, tuple[Window, str | None]] = {}
+        self.tool: dict[str, Any] | None = None
+        self.content: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Modules to publish once the teacher has added their items (before anyone else acts).
+        self.publish_later: set[str] = set()
+        self.accredible_http = fakes.client(self.accredible_service)
 
     # -- lookups steps use --------------------------------------------------------------------
     def control(self, service: str) -> ControlClient:
@@ -122,9 +144,71 @@ class RunContext:
         return self.modules[name]
 
     def group_id(self, name: str) -> int:
+        if name == COURSE_GROUP and name not in self.groups:
+            found = self.course_group()
+            if found is None:
+                raise ScenarioSetupError(
+                    "the course has no Accredible group yet: Canvas creates it at the first launch "
+                    "(add an open_item step first)"
+                )
+            self.groups[name] = found["id"]
         if name not in self.groups:
             raise ScenarioSetupError(f"no group named {name!r} was created before this step")
         return self.groups[name]
+
+    def course_group(self) -> dict[str, Any] | None:
+        """The group the first launch from the course created (R5), found through the API."""
+        for group in self.accredible.search_groups(course_name=self.course_name):
+            if group["course_name"] == self.course_name and "(Canvas " in group["name"]:
+                return group
+        return None
+
+    def item_id(self, module: str, title: str) -> int:
+        key = (module, title)
+        if key not in self.items:
+            raise ScenarioSetupError(
+                f"no item {title!r} was added to module {module!r} before this step"
+            )
+        return self.items[key]
+
+    def dashboard(self, action: str, **args: Any) -> dict[str, Any]:
+        """An action in the issuer's Accredible dashboard."""
+        return self.control(self.accredible_service).dashboard(
+            api_key=self.api_key, action=action, **args
+        )
+
+    def publish_pending_modules(self) -> None:
+        """Publish the modules the scenario built, in course order, with their items."""
+        teacher = self.canvas_as(self.first("teacher"))
+        for name, module_id in self.modules.items():
+            if name in self.publish_later:
+                teacher.update_module(self.course_id, module_id, published=True)
+        self.publish_later.clear()
+
+    # -- browsers ----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The world's simulated time (what the browsers' cookie clocks read)."""
+        if self.fakes.world is not None:
+            return self.fakes.world.state.clock.now()
+        return datetime.fromisoformat(self.control("canvas").clock()["now"].replace("Z", "+00:00"))
+
+    def browser(self, alias: str) -> Browser:
+        if alias not in self.browsers:
+            self.person(alias)
+            policy = BROWSER_POLICIES[self.browser_of[alias]]
+            self.browsers[alias] = Browser(
+                self.fakes.network, self.now, third_party_cookies=policy, name=alias
+            )
+        return self.browsers[alias]
+
+    def visit(self, alias: str, path: str) -> Window:
+        """``alias`` opens a Canvas page in a new tab, signed in (a one-time session URL)."""
+        session_url = self.canvas_as(alias).session_url(return_to=path)
+        return self.browser(alias).open(session_url)
+
+    def close(self) -> None:
+        for browser in self.browsers.values():
+            browser.close()
 
     def design_id(self, kind: str) -> int:
         """The first design of ``kind`` in the issuer's library (looked up once)."""
@@ -134,10 +218,6 @@ class RunContext:
                 raise ScenarioSetupError(f"the issuer has no {kind} design")
             self._designs[kind] = designs[0]["id"]
         return self._designs[kind]
-
-    @property
-    def accredible_launch_url(self) -> str:
-        return self.fakes.urls[self.accredible_service] + LAUNCH_PATH
 
     def today(self) -> str:
         return self.control("canvas").clock()["now"][:10]
@@ -191,6 +271,8 @@ class RunContext:
                 ]
             }
         )
+        self.account_id = answer["account_id"]
+        self.provisioner = provisioner
         course = provisioner.create_course(
             answer["account_id"], name=self.course_name, course_code=self.course_code, offer=True
         )
@@ -237,13 +319,20 @@ def run_scenario(
     result.seconds = time.perf_counter() - started
     if result.status != "passed":
         result.journal = _journal(ctx)
+    ctx.close()
     return result
+
+
+#: Steps that build the course; modules are published once a step of another kind comes.
+BUILD_STEPS = frozenset({"install_app", "add_module", "add_item", "add_accredible_item"})
 
 
 def _run_step(ctx: RunContext, index: int, bound: BoundStep) -> StepOutcome:
     started = time.perf_counter()
     outcome = StepOutcome(index, bound.name, bound.line, "passed")
     try:
+        if bound.name not in BUILD_STEPS and ctx.publish_later:
+            ctx.publish_pending_modules()
         STEPS[bound.name].run(ctx, bound.params)
     except ExpectationFailed as exc:
         outcome.status = "failed"
@@ -253,7 +342,7 @@ def _run_step(ctx: RunContext, index: int, bound: BoundStep) -> StepOutcome:
     except ApiError as exc:
         outcome.status = "error"
         outcome.message = str(exc)
-    except ScenarioSetupError as exc:
+    except (ScenarioSetupError, StepError) as exc:
         outcome.status = "error"
         outcome.message = str(exc)
     except Exception as exc:  # a bug or a broken fake: report it on the step, keep running others
