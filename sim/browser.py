@@ -286,6 +286,8 @@ class Browser:
         self.windows: list[Window] = []
         #: Every request the browser sent (method, url, status), for reports.
         self.history: list[tuple[str, str, int]] = []
+        #: Every form POST: (window, frame, url, fields), so it can be sent again.
+        self.posts: list[tuple[Window, str | None, str, list[tuple[str, str]]]] = []
 
     def open(self, url: str) -> Window:
         """A person types ``url`` into a new tab."""
@@ -296,6 +298,16 @@ class Browser:
 
     def close(self) -> None:
         self.http.close()
+
+    def replay_last_post(self, url_contains: str = "") -> tuple[Window, str | None]:
+        """Send the last form POST (to a URL containing ``url_contains``) again, as a person
+        pressing Back and resubmitting would (or a replay attacker holding the cookies)."""
+        found = next((p for p in reversed(self.posts) if url_contains in p[2]), None)
+        if found is None:
+            raise LookupError(f"no earlier POST to a URL containing {url_contains!r}")
+        window, frame, url, fields = found
+        self._load(window, frame, "POST", url, list(fields), site_of(url))
+        return window, frame
 
     # -- loading documents --------------------------------------------------------------------
     def submit(
@@ -345,6 +357,8 @@ class Browser:
             if method == "POST":
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
                 content = urlencode(fields or [])
+            if method == "POST":
+                self.posts.append((window, frame, url, list(fields or [])))
             response = self.http.request(method, url, headers=headers, content=content)
             self.http.cookies.clear()  # httpx keeps cookies of its own; this browser's jar decides
             self.history.append((method, url, response.status_code))

@@ -146,8 +146,7 @@ class ToolPages:
         cookie = self._cookie(
             SESSION_COOKIE, outcome.session_id, int(SESSION_LIFESPAN.total_seconds())
         )
-        clear_state = self._cookie(f"lti1p3-{state_value}", "", 0)
-        return self._outcome_page(outcome, [("Set-Cookie", cookie), ("Set-Cookie", clear_state)])
+        return self._outcome_page(outcome, [("Set-Cookie", cookie)])
 
     def _new_window_page(self) -> ApiResponse:
         region = self.backend.region.upper()

@@ -156,6 +156,12 @@ class RunContext:
             raise ScenarioSetupError(f"no group named {name!r} was created before this step")
         return self.groups[name]
 
+    def maybe_group_id(self, name: str) -> int | None:
+        """Like :meth:`group_id`, but ``None`` for a course group Canvas has not created yet."""
+        if name == COURSE_GROUP and name not in self.groups and self.course_group() is None:
+            return None
+        return self.group_id(name)
+
     def course_group(self) -> dict[str, Any] | None:
         """The group the first launch from the course created (R5), found through the API."""
         for group in self.accredible.search_groups(course_name=self.course_name):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from sim.browser import Window, sees
+from sim.browser import Window, sees, what_is_seen
 from sim.scenario.model import Alias, Region, Strict
 
 if TYPE_CHECKING:
@@ -339,6 +339,39 @@ def _look(ctx: RunContext, alias: str, window: Window, click_new_window: bool) -
         sight, frame = sees(window), None
     ctx.sights[alias] = sight
     ctx.tool_pages[alias] = (window, frame)
+    doc = window.frames[frame].doc if frame else window.doc
+    marked = next((e for e in doc.root.iter() if "data-group-id" in e.attrs), None) if doc else None
+    if marked is not None:  # the group Canvas's launch created or found (R5)
+        ctx.groups.setdefault("course", int(marked.attrs["data-group-id"]))
+
+
+class PersonStep(Strict):
+    person: Alias
+
+
+@step("click_new_window", PersonStep)
+def click_new_window(ctx: RunContext, p: PersonStep) -> None:
+    """The person clicks Canvas's "Load Accredible in a new window" button (some time after opening the item)."""
+    found = ctx.tool_pages.get(p.person)
+    if found is None or ctx.sights[p.person].what != "new_window_button":
+        raise StepError(
+            f"{p.person} is not looking at Canvas's new-window button: open_item with click_new_window: false first"
+        )
+    _look(ctx, p.person, found[0], True)
+
+
+@step("replay_launch", PersonStep)
+def replay_launch(ctx: RunContext, p: PersonStep) -> None:
+    """The person's browser sends its last Accredible launch again (Back and resubmit, or a replay)."""
+    try:
+        window, frame = ctx.browser(p.person).replay_last_post("/v1/canvas/lti/launch")
+    except LookupError:
+        raise StepError(f"{p.person} has not launched Accredible yet") from None
+    if frame is None:
+        ctx.sights[p.person] = sees(window)
+    else:
+        ctx.sights[p.person] = what_is_seen(window.frames[frame].doc, "embedded") or sees(window)
+    ctx.tool_pages[p.person] = (window, frame)
 
 
 class NameGroup(Strict):
@@ -538,7 +571,7 @@ class ExpectCredential(GroupRef):
 def expect_credential(ctx: RunContext, p: ExpectCredential) -> None:
     """The group holds the student's credential (or not), published or unapproved."""
     person = ctx.person(p.student)
-    group_id = ctx.group_id(p.group) if p.group != "course" or ctx.course_group() else None
+    group_id = ctx.maybe_group_id(p.group)
     found = (
         []
         if group_id is None
@@ -575,12 +608,11 @@ class ExpectGroup(GroupRef):
 @step("expect_group", ExpectGroup)
 def expect_group(ctx: RunContext, p: ExpectGroup) -> None:
     """The Accredible group's state as the API shows it."""
-    if p.group == "course" and "course" not in ctx.groups:
-        found = ctx.course_group()
-        check("the course's Accredible group exists", p.exists, found is not None)
-        if found is None:
-            return
-    group = ctx.accredible.get_group(ctx.group_id(p.group))
+    group_id = ctx.maybe_group_id(p.group)
+    check(f"group {p.group} exists", p.exists, group_id is not None)
+    if group_id is None:
+        return
+    group = ctx.accredible.get_group(group_id)
     if p.name is not None:
         check(f"group {p.group} name", p.name, group["name"])
     if p.has_design is not None:
