@@ -277,10 +277,13 @@ class Browser:
         *,
         third_party_cookies: str = "allow",
         name: str = "browser",
+        run_scripts: bool = True,
     ) -> None:
         if third_party_cookies not in THIRD_PARTY:
             raise ValueError(f"third_party_cookies must be one of {THIRD_PARTY}")
         self.name = name
+        #: False pauses at every auto-submitted form (a test can read or change it first).
+        self.run_scripts = run_scripts
         self.http = httpx.Client(transport=network, follow_redirects=False, timeout=30.0)
         self.jar = CookieJar(clock, third_party_cookies)
         self.windows: list[Window] = []
@@ -402,7 +405,7 @@ class Browser:
                 target.doc, target.blocked = None, refusal
                 return
             container = target
-        for form_id in doc.auto_submitted_forms():
+        for form_id in doc.auto_submitted_forms() if self.run_scripts else []:
             form = doc.by_id(form_id)
             if form is not None:
                 self.submit(window, None if container is window else frame, form, {})
