@@ -33,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (``casim steps | head``)
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)
+
+    steps = sub.add_parser("steps", help="list the steps scenarios can use, with their parameters")
+    steps.set_defaults(func=cmd_steps)
     return parser
 
 
@@ -191,7 +196,11 @@ def _describe(info: dict[str, Any]) -> str:
         lines.append(
             f"Accredible {region.upper()} issuer {issuer['name']!r}: API key {issuer['api_key']}"
         )
+        lines.append(
+            f"  installed in Canvas as tool {issuer['canvas_tool_id']}; dashboard {issuer['dashboard']}"
+        )
     lines.append("")
+    lines.append("Sign a browser in: GET /login/session_token with a token above (answers a one-time URL).")
     lines.append("Try:")
     teacher = next(p for p in info["canvas_users"] if p["role"] == "teacher")
     urls = info["urls"]
@@ -208,4 +217,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from sim.scenario.schema import scenario_json_schema
 
     print(json.dumps(scenario_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_steps(args: argparse.Namespace) -> int:
+    from sim.scenario.steps import STEPS
+
+    for name, definition in STEPS.items():
+        fields = []
+        for field_name, field in definition.params.model_fields.items():
+            shown = field.alias or field_name
+            fields.append(shown if field.is_required() else f"{shown}?")
+        print(f"{name}: {{{', '.join(fields)}}}")
+        print(f"    {definition.doc}")
     return EXIT_OK

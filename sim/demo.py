@@ -9,6 +9,7 @@ from typing import Any
 from faker import Faker
 
 from sim.clients import CanvasClient, ControlClient
+from sim.flows import install_accredible
 from sim.transport import Fakes
 
 
@@ -60,10 +61,21 @@ def seed_demo_world(fakes: Fakes, *, seed: int = 1, students: int = 3) -> dict[s
     for region in ("us", "eu"):
         key = rng.randbytes(16).hex()
         name = f"{fake.company()} ({region.upper()})"
-        ControlClient(fakes.client(f"accredible-{region}")).seed(
+        http = fakes.client(f"accredible-{region}")
+        ControlClient(http).seed(
             {"issuers": [{"name": name, "email": f"issuer-{region}@example.org", "api_key": key}]}
         )
-        accredible[region] = {"name": name, "api_key": key}
+        tool = install_accredible(
+            admin, http, canvas_url=fakes.urls["canvas"], api_key=key, account_id=answer["account_id"],
+            name=f"Accredible ({region.upper()})",
+        )  # fmt: skip
+        accredible[region] = {
+            "name": name,
+            "api_key": key,
+            "canvas_tool_id": tool["id"],
+            "client_id": tool["developer_key_id"],
+            "dashboard": f"{fakes.urls[f'accredible-{region}']}/issuer/dashboard",
+        }
     return {
         "urls": dict(fakes.urls),
         "account_id": answer["account_id"],

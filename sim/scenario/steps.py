@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from sim.browser import Window, sees, what_is_seen
+from sim.flows import install_accredible
 from sim.scenario.model import Alias, Region, Strict
 
 if TYPE_CHECKING:
@@ -83,28 +84,16 @@ class InstallApp(Strict):
 @step("install_app", InstallApp)
 def install_app(ctx: RunContext, p: InstallApp) -> None:
     """The admin installs Accredible in Canvas (an LTI 1.3 developer key and tool) and connects it in Accredible."""
-    admin = ctx.canvas_as(p.as_ or ctx.first("admin"))
-    settings = ctx.accredible_http.get("/v1/canvas/lti/config.json").json()
-    for extension in settings.get("extensions", []):
-        extension["privacy_level"] = p.privacy_level
-    key = admin.create_developer_key(
-        ctx.account_id, {"name": "Accredible", "redirect_uris": settings["redirect_uris"]}, settings
-    )
-    context, context_id = (
-        ("accounts", ctx.account_id) if p.context == "account" else ("courses", ctx.course_id)
-    )
-    tool = admin.install_tool(context, context_id, client_id=key["id"])
-    canvas = ctx.fakes.urls["canvas"]
-    ctx.control(ctx.accredible_service).dashboard(
+    context = ("accounts", ctx.account_id) if p.context == "account" else ("courses", ctx.course_id)
+    ctx.tool = install_accredible(
+        ctx.canvas_as(p.as_ or ctx.first("admin")),
+        ctx.accredible_http,
+        canvas_url=ctx.fakes.urls["canvas"],
         api_key=ctx.api_key,
-        action="connect_canvas",
-        iss="https://canvas.instructure.com",
-        client_id=str(key["id"]),
-        deployment_ids=[tool["deployment_id"]],
-        auth_login_url=f"{canvas}/api/lti/authorize_redirect",
-        key_set_url=f"{canvas}/api/lti/security/jwks",
+        account_id=ctx.account_id,
+        context=context,
+        privacy_level=p.privacy_level,
     )
-    ctx.tool = tool
 
 
 # -- the teacher builds the course ------------------------------------------------------------
