@@ -200,7 +200,9 @@ def _describe(info: dict[str, Any]) -> str:
             f"  installed in Canvas as tool {issuer['canvas_tool_id']}; dashboard {issuer['dashboard']}"
         )
     lines.append("")
-    lines.append("Sign a browser in: GET /login/session_token with a token above (answers a one-time URL).")
+    lines.append(
+        "Sign a browser in: GET /login/session_token with a token above (answers a one-time URL)."
+    )
     lines.append("Try:")
     teacher = next(p for p in info["canvas_users"] if p["role"] == "teacher")
     urls = info["urls"]

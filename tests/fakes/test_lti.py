@@ -348,3 +348,23 @@ def test_the_course_navigation_link_lists_the_students_credentials(course):
     assert listed.what == "credential_list" and "Data 101" in listed.detail
     _, teacher_window = course.open_item("teacher")
     assert sees(teacher_window).what == "manage_view"
+
+
+@pytest.mark.R6
+def test_concurrent_launches_by_one_student_make_one_credential():
+    """Two tabs launching at once over real sockets (threaded servers) still give one credential."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with start_fakes("socket") as fakes:
+        course = build_lti_course(fakes, "us")
+        paused = [_paused_launch(course) for _ in range(6)]
+
+        def finish(launch):
+            _, window, _ = launch
+            window.submit("authorization_redirect_form", {}, frame="tool_content")
+            return what_is_seen(window.frames["tool_content"].doc, "embedded").what
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            seen = list(pool.map(finish, paused))
+        assert seen == ["credential"] * 6
+        assert course.summary()["credentials"] == 1
