@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -297,7 +298,7 @@ class LtiTool:
             keys = self._jwks(url, refresh=fresh)
             for jwk in keys.get("keys", []):
                 if jwk.get("kid") == kid and jwk.get("alg", "RS256") == "RS256":
-                    return RSAAlgorithm.from_jwk(json.dumps(jwk))
+                    return _public_key(json.dumps(jwk, sort_keys=True))
         raise LaunchInvalid(f"the platform publishes no key {kid!r}")
 
     def _jwks(self, url: str, *, refresh: bool) -> dict[str, Any]:
@@ -424,3 +425,9 @@ def _identity(claims: dict[str, Any]) -> tuple[str | None, str | None]:
         name = f"{claims.get('given_name', '')} {claims.get('family_name', '')}".strip()
     email = claims.get("email")
     return (str(name) if name else None), (str(email) if email else None)
+
+
+@lru_cache(maxsize=64)
+def _public_key(jwk_json: str) -> Any:
+    """A JWK as a key object, parsed once per distinct key."""
+    return RSAAlgorithm.from_jwk(jwk_json)

@@ -233,7 +233,7 @@ class LtiPlatform:
         claims = self.claims(user, tool, backend.courses[launch.course_id], launch, params["nonce"])
         token = jwt.encode(
             claims,
-            self.keys.current.private_pem,
+            self.keys.current.private_key,
             algorithm="RS256",
             headers={"kid": self.keys.current.kid},
         )
