@@ -421,3 +421,40 @@ def test_a_file_uploads_in_two_steps_and_becomes_a_module_item(canvas_world):
         headers=canvas_world.auth("teacher"),
     ).json()
     assert item["title"] == "notes.pdf" and item["url"].endswith(f"/api/v1/files/{record['id']}")
+
+
+def test_an_invited_student_accepts_and_then_sees_the_course(canvas_world):
+    course = canvas_world.ids["course"]
+    enrollment = canvas_world.http.post(
+        f"/api/v1/courses/{course}/enrollments",
+        data={"enrollment[user_id]": canvas_world.ids["otto"]},
+        headers=canvas_world.auth("admin"),
+    ).json()
+    assert (enrollment["type"], enrollment["enrollment_state"]) == ("StudentEnrollment", "invited")
+    assert (
+        canvas_world.http.get(
+            f"/api/v1/courses/{course}", headers=canvas_world.auth("outsider")
+        ).status_code
+        == 401
+    )
+    stranger = canvas_world.http.post(
+        f"/api/v1/courses/{course}/enrollments/{enrollment['id']}/accept",
+        headers=canvas_world.auth("student"),
+    )
+    assert stranger.status_code == 401
+    accepted = canvas_world.http.post(
+        f"/api/v1/courses/{course}/enrollments/{enrollment['id']}/accept",
+        headers=canvas_world.auth("outsider"),
+    )
+    assert accepted.json() == {"success": True}
+    assert (
+        canvas_world.http.get(
+            f"/api/v1/courses/{course}", headers=canvas_world.auth("outsider")
+        ).status_code
+        == 200
+    )
+    mine = canvas_world.http.get(
+        f"/api/v1/users/{canvas_world.ids['otto']}/enrollments",
+        headers=canvas_world.auth("outsider"),
+    ).json()
+    assert [e["enrollment_state"] for e in mine] == ["active"]
