@@ -74,7 +74,9 @@ def format_failure(result: ScenarioResult) -> str:
     ]
     step = result.failed_step
     if step is not None:
-        lines.append(f"  step {step.index + 1} `{step.name}` at {scenario.file}:{step.line}")
+        lines.append(
+            f"  step {step.index + 1} `{step.name}` at {step.file or scenario.file}:{step.line}"
+        )
         lines.append(f"    {step.message}")
         if step.status == "failed":
             lines.append(f"    expected: {step.expected!r}")

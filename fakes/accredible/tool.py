@@ -78,6 +78,7 @@ class ToolPages:
                                     "text": "Accredible",
                                     "message_type": "LtiResourceLinkRequest",
                                     "target_link_uri": f"{base}/launch",
+                                    **self._navigation_window(),
                                 },
                                 {
                                     "placement": "link_selection",
@@ -91,6 +92,11 @@ class ToolPages:
                 ],
             }
         )
+
+    def _navigation_window(self) -> dict[str, str]:
+        """R1 for the course navigation link: the EU tool cannot run in Canvas's frame, so its
+        configuration asks Canvas to open the link in a new tab (``windowTarget: _blank``)."""
+        return {"windowTarget": "_blank"} if self.backend.region == "eu" else {}
 
     def jwks(self, request: ApiRequest) -> ApiResponse:
         return json_response(

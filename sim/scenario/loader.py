@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +47,13 @@ class ScenarioFileError(Exception):
 
 @dataclass(frozen=True)
 class BoundStep:
-    """A step of a loaded scenario: its name, validated parameters and line."""
+    """A step of a loaded scenario: its name, validated parameters, and where it is written
+    (a step that came from a named sequence names the sequence's file and line)."""
 
     name: str
     params: BaseModel
     line: int
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,98 +74,428 @@ class LoadedScenario:
         return self.spec.seed
 
 
+@dataclass
+class Sequence:
+    """A named step sequence (``sequences:`` in a scenario or an included file)."""
+
+    name: str
+    params: dict[str, Any]  # name -> default (REQUIRED when it must be given)
+    steps: list[Any]
+    file: str
+    path: Path_
+    positions: dict[Path_, int]
+
+
+REQUIRED = object()
+_VAR = re.compile(r"\$\{(\w+)\}")
+#: How deep named sequences may use each other (a loop is an error, not a hang).
+MAX_DEPTH = 8
+
+
 def load_file(path: str | Path) -> list[LoadedScenario]:
-    """Every scenario in ``path``; :class:`ScenarioFileError` lists all problems found."""
+    """Every scenario in ``path``; :class:`ScenarioFileError` lists all problems found.
+    A file holding only ``sequences`` (and ``include``) is a library: it has no scenarios."""
     path = Path(path)
+    text = _read(path, [])
+    return _Loader().load(text, str(path), base_dir=path.parent)
+
+
+def load_text(
+    text: str, file: str = "<scenario>", *, base_dir: Path | None = None
+) -> list[LoadedScenario]:
+    """Every scenario in YAML ``text`` (``file`` names it in errors; includes resolve from
+    ``base_dir``, the current directory by default)."""
+    return _Loader().load(text, file, base_dir=base_dir or Path("."))
+
+
+def _read(path: Path, problems: list[Problem], *, at: tuple[str, int] | None = None) -> str:
+    file, line = at or (str(path), 1)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioFileError(
-            [Problem(str(path), 1, "", f"cannot read the file: {exc.strerror}")]
-        ) from None
+        problem = Problem(
+            file, line, "include" if at else "", f"cannot read {path}: {exc.strerror}"
+        )
     except UnicodeDecodeError:
-        raise ScenarioFileError([Problem(str(path), 1, "", "the file is not UTF-8 text")]) from None
-    return load_text(text, str(path))
+        problem = Problem(file, line, "include" if at else "", f"{path} is not UTF-8 text")
+    if at is None:
+        raise ScenarioFileError([problem])
+    problems.append(problem)
+    return ""
 
 
-def load_text(text: str, file: str = "<scenario>") -> list[LoadedScenario]:
-    """Every scenario in YAML ``text`` (``file`` names it in errors)."""
-    try:
-        documents, positions = load_with_positions(text)
-    except YamlSyntaxError as exc:
-        raise ScenarioFileError(
-            [Problem(file, exc.line, "", f"YAML syntax error: {exc.message}")]
-        ) from None
-    raws: list[tuple[Path_, Any]] = []
-    for d, doc in enumerate(documents):
-        if isinstance(doc, list):
-            raws.extend(((d, i), item) for i, item in enumerate(doc))
-        else:
+class _Loader:
+    """Loads one scenario file with its includes and sequences."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.sequences: dict[str, Sequence] = {}
+        self.included: set[Path] = set()
+
+    def load(self, text: str, file: str, *, base_dir: Path) -> list[LoadedScenario]:
+        try:
+            documents, positions = load_with_positions(text)
+        except YamlSyntaxError as exc:
+            raise ScenarioFileError(
+                [Problem(file, exc.line, "", f"YAML syntax error: {exc.message}")]
+            ) from None
+        raws: list[tuple[Path_, Any]] = []
+        library = False
+        for d, doc in enumerate(documents):
+            if isinstance(doc, list):
+                raws.extend(((d, i), item) for i, item in enumerate(doc))
+                continue
+            if isinstance(doc, dict):
+                self._read_library(doc, (d,), positions, file, base_dir)
+                if (
+                    "name" not in doc
+                    and "steps" not in doc
+                    and ("sequences" in doc or "include" in doc)
+                ):
+                    library = True
+                    continue
             raws.append(((d,), doc))
-    if not raws:
-        raise ScenarioFileError([Problem(file, 1, "", "the file holds no scenario")])
-    problems: list[Problem] = []
-    loaded: list[LoadedScenario] = []
-    for base, raw in raws:
-        scenario = _load_one(raw, base, positions, file, problems)
-        if scenario is not None:
-            loaded.append(scenario)
-    names = [s.name for s in loaded]
-    for s in loaded:
-        if names.count(s.name) > 1:
-            problems.append(Problem(file, s.line, "name", f"two scenarios are named {s.name!r}"))
-            break
-    if problems:
-        raise ScenarioFileError(problems)
-    return loaded
+        if not raws and not library:
+            raise ScenarioFileError([Problem(file, 1, "", "the file holds no scenario")])
+        loaded: list[LoadedScenario] = []
+        for base, raw in raws:
+            loaded.extend(self._load_one(raw, base, positions, file, base_dir))
+        names = [s.name for s in loaded]
+        for s in loaded:
+            if names.count(s.name) > 1:
+                self.problems.append(
+                    Problem(file, s.line, "name", f"two scenarios are named {s.name!r}")
+                )
+                break
+        if self.problems:
+            raise ScenarioFileError(self.problems)
+        return loaded
 
+    # -- includes and sequences ---------------------------------------------------------------
+    def _read_library(
+        self,
+        doc: dict[str, Any],
+        base: Path_,
+        positions: dict[Path_, int],
+        file: str,
+        base_dir: Path,
+    ) -> None:
+        includes = doc.get("include", [])
+        if isinstance(includes, str):
+            includes = [includes]
+        if not isinstance(includes, list):
+            self.problems.append(
+                Problem(
+                    file,
+                    line_of(positions, (*base, "include")),
+                    "include",
+                    "give a file or a list of files",
+                )
+            )
+            includes = []
+        for i, name in enumerate(includes):
+            at = (file, line_of(positions, (*base, "include", i)))
+            target = (base_dir / str(name)).resolve()
+            if target in self.included:
+                continue
+            self.included.add(target)
+            text = _read(target, self.problems, at=at)
+            if not text:
+                continue
+            try:
+                documents, inner = load_with_positions(text)
+            except YamlSyntaxError as exc:
+                self.problems.append(
+                    Problem(str(target), exc.line, "", f"YAML syntax error: {exc.message}")
+                )
+                continue
+            for d, included in enumerate(documents):
+                if isinstance(included, dict):
+                    unexpected = set(included) - {"include", "sequences"}
+                    if unexpected:
+                        self.problems.append(
+                            Problem(str(target), line_of(inner, (d,)), ", ".join(sorted(unexpected)),
+                                    "an included file holds only include and sequences")
+                        )  # fmt: skip
+                    self._read_library(included, (d,), inner, str(target), target.parent)
+        sequences = doc.get("sequences", {})
+        if not isinstance(sequences, dict):
+            self.problems.append(
+                Problem(
+                    file,
+                    line_of(positions, (*base, "sequences")),
+                    "sequences",
+                    "a mapping of name to {params, steps}",
+                )
+            )
+            return
+        for name, body in sequences.items():
+            path = (*base, "sequences", name)
+            line = line_of(positions, path)
+            if name in STEPS:
+                self.problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"sequences.{name}",
+                        f"`{name}` is a built-in step; name the sequence differently",
+                    )
+                )
+                continue
+            if not isinstance(body, dict) or not isinstance(body.get("steps"), list):
+                self.problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"sequences.{name}",
+                        "a sequence is {params: {...}, steps: [...]}",
+                    )
+                )
+                continue
+            raw_params = body.get("params") or {}
+            if isinstance(raw_params, list):
+                params = dict.fromkeys((str(p) for p in raw_params), REQUIRED)
+            elif isinstance(raw_params, dict):
+                params = {str(k): (REQUIRED if v is None else v) for k, v in raw_params.items()}
+            else:
+                self.problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"sequences.{name}.params",
+                        "params is a list of names or a mapping of defaults",
+                    )
+                )
+                continue
+            self.sequences[str(name)] = Sequence(
+                str(name), params, body["steps"], file, (*path, "steps"), positions
+            )
 
-def _load_one(
-    raw: Any, base: Path_, positions: dict[Path_, int], file: str, problems: list[Problem]
-) -> LoadedScenario | None:
-    line = line_of(positions, base)
-    if not isinstance(raw, dict):
-        problems.append(Problem(file, line, "", "a scenario must be a mapping with name and steps"))
-        return None
-    before = len(problems)
-    spec: ScenarioSpec | None = None
-    try:
-        spec = ScenarioSpec.model_validate(raw)
-    except ValidationError as exc:
-        problems.extend(_pydantic_problems(exc, base, positions, file, ScenarioSpec))
-    steps: list[BoundStep] = []
-    aliases = _aliases(raw.get("people"))
-    for i, item in enumerate(raw.get("steps") or [] if isinstance(raw.get("steps"), list) else []):
-        bound = _bind_step(item, (*base, "steps", i), positions, file, problems, aliases)
-        if bound is not None:
-            steps.append(bound)
-    if spec is None or len(problems) > before:
-        return None
-    return LoadedScenario(spec, tuple(steps), file, line)
+    # -- scenarios ----------------------------------------------------------------------------
+    def _load_one(
+        self, raw: Any, base: Path_, positions: dict[Path_, int], file: str, base_dir: Path
+    ) -> list[LoadedScenario]:
+        line = line_of(positions, base)
+        if not isinstance(raw, dict):
+            self.problems.append(
+                Problem(file, line, "", "a scenario must be a mapping with name and steps")
+            )
+            return []
+        raw = {k: v for k, v in raw.items() if k not in ("include", "sequences")}
+        matrix = raw.pop("matrix", None)
+        variants: list[dict[str, Any]] = [{}]
+        if (
+            isinstance(matrix, list)
+            and matrix
+            and all(isinstance(row, dict) and row for row in matrix)
+        ):
+            variants = [
+                dict(row) for row in matrix
+            ]  # explicit rows: [{region: us, new_tab: false}, ...]
+        elif matrix is not None:
+            if (
+                not isinstance(matrix, dict)
+                or not matrix
+                or not all(isinstance(v, list) and v for v in matrix.values())
+            ):
+                self.problems.append(
+                    Problem(
+                        file,
+                        line_of(positions, (*base, "matrix")),
+                        "matrix",
+                        "give each variable a non-empty list, e.g. {region: [us, eu]}, "
+                        "or a list of rows, e.g. [{region: us}, {region: eu}]",
+                    )
+                )
+                return []
+            variants = [
+                dict(zip(matrix, combo, strict=True))
+                for combo in itertools.product(*matrix.values())
+            ]
+        out = []
+        for variables in variants:
+            concrete = self._substitute(raw, variables, base, positions, file)
+            if variables and isinstance(concrete.get("name"), str):
+                concrete["name"] = (
+                    f"{concrete['name']} [{', '.join(f'{k}={v}' for k, v in variables.items())}]"
+                )
+            scenario = self._validate(concrete, base, positions, file)
+            if scenario is not None:
+                out.append(scenario)
+        return out
+
+    def _validate(
+        self, raw: dict[str, Any], base: Path_, positions: dict[Path_, int], file: str
+    ) -> LoadedScenario | None:
+        before = len(self.problems)
+        spec: ScenarioSpec | None = None
+        try:
+            spec = ScenarioSpec.model_validate(raw)
+        except ValidationError as exc:
+            self.problems.extend(_pydantic_problems(exc, base, positions, file, ScenarioSpec))
+        aliases = _aliases(raw.get("people"))
+        steps = raw.get("steps") if isinstance(raw.get("steps"), list) else []
+        bound = self._bind_steps(steps, (*base, "steps"), positions, file, aliases, depth=0)
+        if spec is None or len(self.problems) > before:
+            return None
+        return LoadedScenario(spec, tuple(bound), file, line_of(positions, base))
+
+    def _substitute(
+        self,
+        value: Any,
+        variables: dict[str, Any],
+        path: Path_,
+        positions: dict[Path_, int],
+        file: str,
+    ) -> Any:
+        """``${name}`` → the variable's value (a whole-string reference keeps its type)."""
+        if isinstance(value, dict):
+            return {
+                k: self._substitute(v, variables, (*path, k), positions, file)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [
+                self._substitute(v, variables, (*path, i), positions, file)
+                for i, v in enumerate(value)
+            ]
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        whole = _VAR.fullmatch(value)
+        if whole and whole.group(1) in variables:
+            return variables[whole.group(1)]
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in variables:
+                known = ", ".join(sorted(variables)) or "none here"
+                self.problems.append(
+                    Problem(file, line_of(positions, path), _field_name(path[_first_key(path):]),
+                            f"unknown variable ${{{name}}}{_suggest(name, variables)} (variables: {known})")
+                )  # fmt: skip
+                return match.group(0)
+            return str(variables[name])
+
+        return _VAR.sub(replace, value)
+
+    def _bind_steps(
+        self,
+        items: list[Any],
+        path: Path_,
+        positions: dict[Path_, int],
+        file: str,
+        aliases: set[str] | None,
+        *,
+        depth: int,
+    ) -> list[BoundStep]:
+        out: list[BoundStep] = []
+        for i, item in enumerate(items):
+            step_path = (*path, i)
+            line = line_of(positions, step_path)
+            where = _field_name(step_path[_first_key(step_path) :])
+            if isinstance(item, str):
+                item = {item: None}
+            if not isinstance(item, dict) or len(item) != 1:
+                self.problems.append(
+                    Problem(
+                        file,
+                        line,
+                        where,
+                        "a step is a mapping with exactly one key, the step's name",
+                    )
+                )
+                continue
+            ((name, value),) = item.items()
+            sequence = self.sequences.get(str(name))
+            if sequence is not None:
+                out.extend(
+                    self._expand(
+                        sequence, value, (*step_path, name), positions, file, aliases, depth
+                    )
+                )
+                continue
+            bound = _bind_step(
+                str(name),
+                value,
+                step_path,
+                positions,
+                file,
+                self.problems,
+                aliases,
+                list(self.sequences),
+            )
+            if bound is not None:
+                out.append(bound)
+        return out
+
+    def _expand(
+        self,
+        sequence: Sequence,
+        args: Any,
+        path: Path_,
+        positions: dict[Path_, int],
+        file: str,
+        aliases: set[str] | None,
+        depth: int,
+    ) -> list[BoundStep]:
+        line = line_of(positions, path)
+        where = _field_name(path[_first_key(path) :])
+        if depth >= MAX_DEPTH:
+            self.problems.append(
+                Problem(
+                    file,
+                    line,
+                    where,
+                    f"sequences nest deeper than {MAX_DEPTH}: does `{sequence.name}` use itself?",
+                )
+            )
+            return []
+        args = {} if args is None else args
+        if not isinstance(args, dict):
+            self.problems.append(
+                Problem(file, line, where, f"the parameters of `{sequence.name}` must be a mapping")
+            )
+            return []
+        for key in args:
+            if key not in sequence.params:
+                self.problems.append(
+                    Problem(file, line_of(positions, (*path, key)), f"{where}.{key}",
+                            f"`{sequence.name}` has no parameter `{key}`{_suggest(str(key), sequence.params)} "
+                            f"(it takes: {', '.join(sequence.params) or 'none'})")
+                )  # fmt: skip
+        missing = [k for k, v in sequence.params.items() if v is REQUIRED and k not in args]
+        if missing:
+            self.problems.append(
+                Problem(file, line, where, f"`{sequence.name}` needs {', '.join(missing)}")
+            )
+            return []
+        variables = {**{k: v for k, v in sequence.params.items() if v is not REQUIRED}, **args}
+        steps = self._substitute(
+            sequence.steps, variables, sequence.path, sequence.positions, sequence.file
+        )
+        return self._bind_steps(
+            steps, sequence.path, sequence.positions, sequence.file, aliases, depth=depth + 1
+        )
 
 
 def _bind_step(
-    item: Any,
+    name: str,
+    value: Any,
     path: Path_,
     positions: dict[Path_, int],
     file: str,
     problems: list[Problem],
     aliases: set[str] | None,
+    sequences: list[str],
 ) -> BoundStep | None:
     line = line_of(positions, path)
-    where = _field_name(path[path.index("steps") :])
-    if isinstance(item, str):
-        item = {item: None}
-    if not isinstance(item, dict) or len(item) != 1:
-        problems.append(
-            Problem(file, line, where, "a step is a mapping with exactly one key, the step's name")
-        )
-        return None
-    ((name, value),) = item.items()
+    where = _field_name(path[_first_key(path) :])
     definition = STEPS.get(name)
     if definition is None:
         problems.append(
-            Problem(file, line, where, f"unknown step `{name}`{_suggest(str(name), STEPS)}")
+            Problem(
+                file, line, where, f"unknown step `{name}`{_suggest(name, [*STEPS, *sequences])}"
+            )
         )
         return None
     if value is None:
@@ -181,16 +515,11 @@ def _bind_step(
             who = value.get(key)
             if isinstance(who, str) and who not in aliases:
                 problems.append(
-                    Problem(
-                        file,
-                        line_of(positions, (*path, name, key)),
-                        f"{where}.{name}.{key}",
-                        f"unknown person `{who}`{_suggest(who, aliases)} (people are: "
-                        f"{', '.join(sorted(aliases))})",
-                    )
-                )
+                    Problem(file, line_of(positions, (*path, name, key)), f"{where}.{name}.{key}",
+                            f"unknown person `{who}`{_suggest(who, aliases)} (people are: {', '.join(sorted(aliases))})")
+                )  # fmt: skip
                 return None
-    return BoundStep(name, params, line)
+    return BoundStep(name, params, line, file)
 
 
 def _pydantic_problems(

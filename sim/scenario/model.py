@@ -63,4 +63,19 @@ class ScenarioSpec(Strict):
     )
     people: PeopleSpec = PeopleSpec()
     course: CourseSpec = CourseSpec()
-    steps: list[dict[str, Any]] = Field(min_length=1, description="Steps, one key each.")
+    steps: list[dict[str, Any]] = Field(
+        min_length=1, description="Steps, one key each: a built-in step or a named sequence."
+    )
+    include: list[str] | str | None = Field(
+        None, description="Files (relative to this one) whose named sequences this file uses."
+    )
+    matrix: dict[str, list[Any]] | list[dict[str, Any]] | None = Field(
+        None,
+        description="Variables to run the scenario for, each combination a separate test case: "
+        "{region: [us, eu]}, or explicit rows [{region: us, new_tab: false}, ...]; write ${region} "
+        "where the value goes.",
+    )
+    sequences: dict[str, Any] | None = Field(
+        None,
+        description="Named step sequences: {name: {params: {p: default}, steps: [...]}}; use ${p}.",
+    )

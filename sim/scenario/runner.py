@@ -52,6 +52,7 @@ class StepOutcome:
     index: int
     name: str
     line: int
+    file: str
     status: str
     message: str = ""
     expected: Any = None
@@ -335,7 +336,7 @@ BUILD_STEPS = frozenset({"install_app", "add_module", "add_item", "add_accredibl
 
 def _run_step(ctx: RunContext, index: int, bound: BoundStep) -> StepOutcome:
     started = time.perf_counter()
-    outcome = StepOutcome(index, bound.name, bound.line, "passed")
+    outcome = StepOutcome(index, bound.name, bound.line, bound.file, "passed")
     try:
         if bound.name not in BUILD_STEPS and ctx.publish_later:
             ctx.publish_pending_modules()

@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from sim.scenario.loader import ScenarioFileError, load_text
+from sim.scenario.loader import ScenarioFileError, load_file, load_text
 
 # (file text, expected line, expected field, text the message must contain)
 BROKEN = [
@@ -110,3 +110,132 @@ def test_two_scenarios_with_one_name_are_refused():
     text = "- name: a\n  steps: [let_time_pass: {}]\n- name: a\n  steps: [let_time_pass: {}]\n"
     with pytest.raises(ScenarioFileError, match="two scenarios are named 'a'"):
         load_text(text, "dup.yaml")
+
+
+LIBRARY = """\
+sequences:
+  accredible_item:
+    params: {module: Certificate, new_tab: null}
+    steps:
+      - install_app: {}
+      - add_module: {module: "${module}"}
+      - add_accredible_item: {module: "${module}", new_tab: "${new_tab}"}
+  teacher_picks_design:
+    params: [kind]
+    steps:
+      - open_item: {person: teacher1, module: Certificate}
+      - choose_design: {kind: "${kind}"}
+"""
+
+
+def test_named_sequences_from_an_included_file_expand_with_their_parameters(tmp_path):
+    (tmp_path / "shared.yaml").write_text(LIBRARY)
+    (tmp_path / "s.yaml").write_text(
+        "include: shared.yaml\nname: uses a sequence\nsteps:\n"
+        "  - accredible_item: {new_tab: true}\n  - teacher_picks_design: {kind: badge}\n"
+    )
+    (scenario,) = load_file(tmp_path / "s.yaml")
+    assert [s.name for s in scenario.steps] == [
+        "install_app", "add_module", "add_accredible_item", "open_item", "choose_design",
+    ]  # fmt: skip
+    item = scenario.steps[2]
+    assert (item.params.module, item.params.new_tab) == ("Certificate", True)
+    assert (item.file, item.line) == (str((tmp_path / "shared.yaml").resolve()), 7), (
+        "steps name where they are written"
+    )
+    assert scenario.steps[4].params.kind == "badge"
+    assert load_file(tmp_path / "shared.yaml") == [], "a library file holds no scenarios"
+
+
+def test_a_matrix_expands_into_named_cases_with_typed_values():
+    text = textwrap.dedent(
+        """\
+        name: the item works
+        matrix: {region: [us, eu], new_tab: [true, false]}
+        issuer: {region: "${region}"}
+        steps:
+          - install_app: {}
+          - add_module: {module: M}
+          - add_accredible_item: {module: M, new_tab: "${new_tab}"}
+        """
+    )
+    cases = load_text(text, "m.yaml")
+    assert [c.name for c in cases] == [
+        "the item works [region=us, new_tab=True]",
+        "the item works [region=us, new_tab=False]",
+        "the item works [region=eu, new_tab=True]",
+        "the item works [region=eu, new_tab=False]",
+    ]
+    assert [c.spec.issuer.region for c in cases] == ["us", "us", "eu", "eu"]
+    assert cases[1].steps[2].params.new_tab is False
+
+
+# Each scenario file starts with "include: shared.yaml" on line 1 (the library above).
+@pytest.mark.parametrize(
+    ("body", "where", "field", "needle"),
+    [
+        (
+            "name: x\nsteps:\n  - accredible_item: {new_tb: true}\n",
+            "s.yaml:4",
+            "steps[0].accredible_item.new_tb",
+            "did you mean `new_tab`",
+        ),
+        (
+            "name: x\nsteps:\n  - accredible_item: {}\n",
+            "s.yaml:4",
+            "steps[0].accredible_item",
+            "needs new_tab",
+        ),
+        (
+            "name: x\nsteps:\n  - acredible_item: {new_tab: true}\n",
+            "s.yaml:4",
+            "steps[0]",
+            "did you mean `accredible_item`",
+        ),
+        (
+            "name: x\nsteps:\n  - teacher_picks_design: {kind: gold}\n",
+            "shared.yaml:12",
+            "sequences.teacher_picks_design.steps[1].choose_design.kind",
+            "'certificate' or 'badge'",
+        ),
+        (
+            "name: x\nmatrix: {region: us}\nsteps: [let_time_pass: {}]\n",
+            "s.yaml:3",
+            "matrix",
+            "non-empty list",
+        ),
+        (
+            "name: x\nissuer: {region: '${regoin}'}\nmatrix: {region: [us]}\nsteps: [let_time_pass: {}]\n",
+            "s.yaml:3",
+            "issuer.region",
+            "did you mean `region`",
+        ),
+    ],
+)
+def test_sequence_and_matrix_mistakes_name_file_line_and_field(
+    tmp_path, body, where, field, needle
+):
+    (tmp_path / "shared.yaml").write_text(LIBRARY)
+    (tmp_path / "s.yaml").write_text("include: shared.yaml\n" + body)
+    with pytest.raises(ScenarioFileError) as caught:
+        load_file(tmp_path / "s.yaml")
+    problem = caught.value.problems[0]
+    assert f"{problem.file.rsplit('/', 1)[-1]}:{problem.line}" == where, str(problem)
+    assert problem.field == field, str(problem)
+    assert needle in problem.message, str(problem)
+
+
+def test_an_include_that_cannot_be_read_names_the_include_line(tmp_path):
+    (tmp_path / "s.yaml").write_text(
+        "name: x\ninclude: [missing.yaml]\nsteps: [let_time_pass: {}]\n"
+    )
+    with pytest.raises(ScenarioFileError) as caught:
+        load_file(tmp_path / "s.yaml")
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.field) == (2, "include") and "cannot read" in problem.message
+
+
+def test_a_sequence_that_uses_itself_is_an_error_not_a_hang():
+    text = "sequences:\n  loop:\n    steps:\n      - loop: {}\n---\nname: x\nsteps:\n  - loop: {}\n"
+    with pytest.raises(ScenarioFileError, match="nest deeper than 8"):
+        load_text(text, "loop.yaml")

@@ -81,3 +81,15 @@ def test_runs_in_one_process_do_not_leak_into_each_other(fakes):
     first = run_scenario(fakes, scenario)
     second = run_scenario(fakes, scenario)
     assert first.status == second.status == "passed"
+
+
+def test_every_bundled_scenario_file_is_indexed_in_the_scenarios_readme():
+    from pathlib import Path
+
+    index = Path("scenarios/README.md").read_text()
+    files = {s.file.removeprefix("scenarios/") for s in BUNDLED}
+    missing = sorted(f for f in files if f"]({f})" not in index)
+    assert missing == [], f"add these to scenarios/README.md: {missing}"
+    rules = {r for s in BUNDLED for r in s.spec.rules}
+    assert rules == {f"R{n}" for n in range(1, 12)}, "the suite covers every rule of DESIGN.md"
+    assert len(BUNDLED) >= 30
