@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: suite test lint serve clean
+.PHONY: suite test lint serve clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,18 @@ $(STAMP): pyproject.toml
 suite: $(STAMP)
 	$(BIN)/casim run scenarios --transport both
 
-test: $(STAMP)
+# The real-browser tier drives Debian's Chromium; as root, install it when it is missing.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the real-browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "no /usr/bin/chromium: the real-browser tests will be skipped (sudo apt-get install chromium)"; fi
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 serve: $(STAMP)
 	$(BIN)/casim serve

@@ -91,13 +91,15 @@ def start_fakes(
     seed: int = 0,
     host: str = "127.0.0.1",
     ports: dict[str, int] | None = None,
+    hosts: dict[str, str] | None = None,
     hostnames: bool = True,
     realtime_clock: bool = False,
     timeout: float = 30.0,
 ) -> Fakes:
     """Build a world and serve it: in-process, or each fake on its own loopback port (free
-    ports unless ``ports`` names them). On sockets the fakes are published under ``*.localhost``
-    names (``hostnames``) or under the listening address."""
+    ports unless ``ports`` names them), listening on ``host`` or each on its own address
+    (``hosts``, e.g. 127.0.0.1, 127.0.0.2, 127.0.0.3). On sockets the fakes are published under
+    ``*.localhost`` names (``hostnames``) or under the listening address."""
     world = build_world(seed, realtime_clock=realtime_clock)
     if transport == "inprocess":
         network = WorldTransport(
@@ -110,7 +112,8 @@ def start_fakes(
     servers: list[FakeServer] = []
     try:
         for name in SERVICES:
-            server = FakeServer(world.apps[name], host=host, port=(ports or {}).get(name, 0))
+            address = (hosts or {}).get(name, host)
+            server = FakeServer(world.apps[name], host=address, port=(ports or {}).get(name, 0))
             server.start()
             servers.append(server)
     except OSError:

@@ -233,7 +233,8 @@ class CanvasPages:
             "<div class='tab_loaded' style='display:none'>This tool was successfully loaded in a new browser "
             "window. Reload the page to access the tool again.</div></form>"
             f"<iframe src='about:blank' name='tool_content' id='tool_content' class='tool_launch' "
-            f"title='{escape(link_text, quote=True)}' allow='clipboard-write' data-lti-launch='true'></iframe>"
+            f"title='{escape(link_text, quote=True)}' allow='clipboard-write' data-lti-launch='true' "
+            "style='width:100%;height:480px;border:1px solid #c7cdd1'></iframe>"
             "<div id='module_sequence_footer'></div>"
             f"{script}"
         )
