@@ -49,11 +49,11 @@ class World:
         self.state.fetch = self.fetch_json
         self._http = httpx.Client(transport=transport, timeout=10.0)
 
-    def fetch_json(self, url: str) -> tuple[int, Any, dict[str, str]]:
-        """GET ``url`` as a fake would (status, JSON body or None, headers)."""
+    def fetch_json(self, url: str, caller: str = "fake") -> tuple[int, Any, dict[str, str]]:
+        """GET ``url`` as the fake ``caller`` would (status, JSON body or None, headers)."""
         if self._http is None:
             self._http = httpx.Client(transport=LoopbackTransport(), timeout=10.0)
-        answer = self._http.get(url)
+        answer = self._http.get(url, headers={"User-Agent": f"casim-fake ({caller})"})
         try:
             body = answer.json()
         except ValueError:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sim import __version__
+from sim.parallel import default_workers
 from sim.scenario.loader import LoadedScenario, ScenarioFileError, discover, load_file
 from sim.transport import TRANSPORTS
 
@@ -58,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
         help="in-process WSGI (fast, default), real loopback sockets, or both",
     )
     run.add_argument("--seed", type=int, help="override every scenario's seed")
+    run.add_argument(
+        "-n", "--workers", type=_workers, default=1, metavar="N",
+        help="run in N worker processes (auto: one per core)",
+    )  # fmt: skip
+    run.add_argument(
+        "--junit", metavar="FILE", help="also write a JUnit XML report (one test case per scenario)"
+    )
+    run.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="serve Canvas, Accredible US and EU on loopback")
@@ -91,9 +100,9 @@ def _parser() -> argparse.ArgumentParser:
 
 # -- run --------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.parallel import plan, run_jobs
     from sim.report import ConsoleReport
-    from sim.scenario.runner import run_scenario
-    from sim.transport import start_fakes
+    from sim.reports import write_html, write_junit
 
     try:
         scenarios = collect(args.paths, args.keyword)
@@ -110,15 +119,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"casim: no scenarios{extra} in {where}", file=sys.stderr)
         return EXIT_USAGE
     transports = list(TRANSPORTS) if args.transport == "both" else [args.transport]
+    jobs = plan(scenarios, transports)
     report = ConsoleReport()
-    report.started(len(scenarios) * len(transports), transports)
+    report.started(len(jobs), transports, args.workers)
     started = time.perf_counter()
-    for transport in transports:
-        with start_fakes(transport) as fakes:
-            for scenario in scenarios:
-                report.scenario_done(run_scenario(fakes, scenario, seed=args.seed))
-    report.summary(time.perf_counter() - started)
-    return EXIT_OK if all(r.status == "passed" for r in report.results) else EXIT_FAILED
+    results = run_jobs(
+        jobs,
+        workers=args.workers,
+        seed=args.seed,
+        keep_evidence=bool(args.html),
+        on_result=report.scenario_done,
+    )
+    seconds = time.perf_counter() - started
+    report.results = results
+    report.summary(seconds)
+    if args.junit:
+        write_junit(results, args.junit, seconds)
+        print(f"casim: JUnit report written to {args.junit}")
+    if args.html:
+        write_html(results, args.html, seconds)
+        print(f"casim: HTML report written to {args.html}")
+    return EXIT_OK if all(r.status == "passed" for r in results) else EXIT_FAILED
+
+
+def _workers(value: str) -> int:
+    if value == "auto":
+        return default_workers()
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of workers or 'auto', got {value!r}"
+        ) from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("the number of workers must be at least 1")
+    return count
 
 
 def collect(paths: Sequence[str], keyword: str | None = None) -> list[LoadedScenario]:

@@ -29,9 +29,12 @@ class ConsoleReport:
         code = {"passed": "32", "failed": "31", "error": "33"}.get(status, "0")
         return f"\033[{code}m{text}\033[0m"
 
-    def started(self, total: int, transports: list[str]) -> None:
+    def started(self, total: int, transports: list[str], workers: int = 1) -> None:
         plural = "s" if total != 1 else ""
-        self.out.write(f"casim: running {total} scenario{plural} ({', '.join(transports)})\n")
+        spread = f", {workers} workers" if workers > 1 else ""
+        self.out.write(
+            f"casim: running {total} scenario{plural} ({', '.join(transports)}{spread})\n"
+        )
         self.out.flush()
 
     def scenario_done(self, result: ScenarioResult) -> None:

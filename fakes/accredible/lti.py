@@ -310,7 +310,7 @@ class LtiTool:
         if fetch is None:
             raise LaunchInvalid("the platform's keys cannot be fetched (no network)")
         try:
-            status, body, headers = fetch(url)
+            status, body, headers = fetch(url, f"accredible-{self.backend.region}")
         except Exception as error:  # the platform is down or unreachable
             raise LaunchInvalid(f"the platform's keys could not be fetched: {error}") from None
         if status != 200 or not isinstance(body, dict) or not isinstance(body.get("keys"), list):

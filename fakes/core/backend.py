@@ -24,8 +24,8 @@ class WorldState:
         #: kept across resets.
         self.urls: dict[str, str] = {}
         #: How a fake GETs a URL of another service (the tool fetching the platform's keys):
-        #: ``fetch(url) -> (status, json_or_None, headers)``; set when the world is published.
-        self.fetch: Callable[[str], tuple[int, Any, dict[str, str]]] | None = None
+        #: ``fetch(url, caller) -> (status, json_or_None, headers)``; set when the world is built.
+        self.fetch: Callable[[str, str], tuple[int, Any, dict[str, str]]] | None = None
         self._seq = itertools.count(1)
         self._seq_lock = threading.Lock()
 

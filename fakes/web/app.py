@@ -25,7 +25,14 @@ ErrorTable = dict[type[BaseException], Callable[[Any], ApiResponse]]
 CONTROL_PREFIX = "/_sim/"
 #: Bodies longer than this are cut in the journal (the wire answer is never cut).
 JOURNAL_BODY_LIMIT = 64 * 1024
-_JOURNAL_HEADERS = ("content-type", "authorization", "location", "link", "www-authenticate")
+_JOURNAL_HEADERS = (
+    "content-type",
+    "authorization",
+    "location",
+    "link",
+    "www-authenticate",
+    "user-agent",
+)
 
 
 class RouteNotFound(Exception):

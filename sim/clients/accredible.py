@@ -12,9 +12,11 @@ from sim.clients.base import send
 class AccredibleClient:
     """One issuer's API key against one region's base URL."""
 
-    def __init__(self, http: httpx.Client, api_key: str) -> None:
+    def __init__(self, http: httpx.Client, api_key: str, *, user_agent: str | None = None) -> None:
         self.http = http
         self._headers = {"Authorization": f"Token token={api_key}"}
+        if user_agent:
+            self._headers["User-Agent"] = user_agent
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         return send(self.http, method, f"/v1/{path}", headers=self._headers, **kwargs).json()

@@ -36,10 +36,12 @@ def _scalar(value: Any) -> str:
 class CanvasClient:
     """One Canvas user's view of the API (their token)."""
 
-    def __init__(self, http: httpx.Client, token: str) -> None:
+    def __init__(self, http: httpx.Client, token: str, *, user_agent: str | None = None) -> None:
         self.http = http
         self.token = token
         self._headers = {"Authorization": f"Bearer {token}"}
+        if user_agent:
+            self._headers["User-Agent"] = user_agent
 
     def as_user(self, token: str) -> CanvasClient:
         """The same connection, another user's token."""

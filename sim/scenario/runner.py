@@ -72,6 +72,8 @@ class ScenarioResult:
     message: str = ""
     seconds: float = 0.0
     journal: list[dict[str, Any]] = field(default_factory=list)
+    #: Delivery emails the issuer's region sent (kept with ``keep_evidence``).
+    emails: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed_step(self) -> StepOutcome | None:
@@ -100,7 +102,9 @@ class RunContext:
             spec.course.code or f"{self.faker.lexify('???').upper()}{self.rng.randint(100, 499)}"
         )
         self.api_key = self.rng.randbytes(16).hex()
-        self.accredible = AccredibleClient(fakes.client(self.accredible_service), self.api_key)
+        self.accredible = AccredibleClient(
+            fakes.client(self.accredible_service), self.api_key, user_agent="casim (issuer)"
+        )
         self.course_id = 0
         self.account_id = 1
         self._canvas_http = fakes.client("canvas")
@@ -137,7 +141,9 @@ class RunContext:
         raise ScenarioSetupError(f"the scenario has no {role}; add one under people")
 
     def canvas_as(self, alias: str) -> CanvasClient:
-        return CanvasClient(self._canvas_http, self.person(alias).token)
+        return CanvasClient(
+            self._canvas_http, self.person(alias).token, user_agent=f"casim ({alias})"
+        )
 
     def module_id(self, name: str) -> int:
         if name not in self.modules:
@@ -303,7 +309,7 @@ def _faker(seed: int) -> Faker:
 
 
 def run_scenario(
-    fakes: Fakes, scenario: LoadedScenario, *, seed: int | None = None
+    fakes: Fakes, scenario: LoadedScenario, *, seed: int | None = None, keep_evidence: bool = False
 ) -> ScenarioResult:
     """Run one scenario against ``fakes`` (reset first); never raises for a failing scenario."""
     seed = scenario.seed if seed is None else seed
@@ -324,8 +330,13 @@ def run_scenario(
                 result.message = outcome.message
                 break
     result.seconds = time.perf_counter() - started
-    if result.status != "passed":
+    if result.status != "passed" or keep_evidence:
         result.journal = _journal(ctx)
+    if keep_evidence:
+        try:
+            result.emails = ctx.control(ctx.accredible_service).outbox()
+        except Exception:  # evidence for a report; a broken fake must not hide the result
+            result.emails = []
     ctx.close()
     return result
 

@@ -1,0 +1,82 @@
+"""Running many scenarios: one after another in this process, or spread over worker processes
+(``casim run -n 4``), each with its own fakes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from sim.scenario.loader import LoadedScenario, load_file
+from sim.scenario.runner import ScenarioResult, run_scenario
+from sim.transport import Fakes, Transport, start_fakes
+
+Job = tuple[LoadedScenario, Transport]
+
+_worker_fakes: dict[str, Fakes] = {}
+_worker_files: dict[str, list[LoadedScenario]] = {}
+
+
+def run_jobs(
+    jobs: list[Job],
+    *,
+    workers: int = 1,
+    seed: int | None = None,
+    keep_evidence: bool = False,
+    on_result: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """Run every (scenario, transport) job; answer the results in job order."""
+    results: list[ScenarioResult | None] = [None] * len(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        running: dict[str, Fakes] = {}
+        try:
+            for i, (scenario, transport) in enumerate(jobs):
+                if transport not in running:
+                    running[transport] = start_fakes(transport)
+                results[i] = run_scenario(
+                    running[transport], scenario, seed=seed, keep_evidence=keep_evidence
+                )
+                if on_result:
+                    on_result(results[i])  # type: ignore[arg-type]
+        finally:
+            for fakes in running.values():
+                fakes.close()
+        return results  # type: ignore[return-value]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context(method)
+    ) as pool:
+        futures = {
+            pool.submit(
+                _run_in_worker, scenario.file, scenario.name, transport, seed, keep_evidence
+            ): i
+            for i, (scenario, transport) in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            if on_result:
+                on_result(results[i])  # type: ignore[arg-type]
+    return results  # type: ignore[return-value]
+
+
+def _run_in_worker(
+    file: str, name: str, transport: Transport, seed: int | None, keep_evidence: bool
+) -> ScenarioResult:
+    if file not in _worker_files:
+        _worker_files[file] = load_file(file)
+    scenario = next(s for s in _worker_files[file] if s.name == name)
+    if transport not in _worker_fakes:
+        _worker_fakes[transport] = start_fakes(transport)
+    return run_scenario(_worker_fakes[transport], scenario, seed=seed, keep_evidence=keep_evidence)
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def plan(scenarios: Iterable[LoadedScenario], transports: list[Transport]) -> list[Job]:
+    """Every scenario in every transport, transports in the order given."""
+    scenarios = list(scenarios)
+    return [(s, t) for t in transports for s in scenarios]
