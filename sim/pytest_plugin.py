@@ -12,6 +12,8 @@ fakes (default ``inprocess``). Scenarios carry their rule ids as markers: ``pyte
 
 from __future__ import annotations
 
+import base64
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 
 from sim.report import format_failure
+from sim.reports import write_html
 from sim.scenario.loader import SCENARIO_SUFFIXES, LoadedScenario, ScenarioFileError, load_file
 from sim.scenario.runner import ScenarioResult, run_scenario
 from sim.transport import TRANSPORTS, Fakes, Transport, start_fakes
@@ -33,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=[*TRANSPORTS, "both"],
         default="inprocess",
         help="how scenarios and the casim fixtures reach the fakes (default: inprocess)",
+    )
+    group.addoption(
+        "--casim-html",
+        metavar="FILE",
+        default=None,
+        help="write casim's HTML report of the scenarios run (works with xdist too)",
     )
 
 
@@ -96,7 +105,12 @@ class ScenarioItem(pytest.Item):
             self.add_marker(getattr(pytest.mark, rule))
 
     def runtest(self) -> None:
-        result = run_scenario(running_fakes(self.transport), self.scenario)
+        keep = bool(self.config.getoption("--casim-html", default=None))
+        result = run_scenario(running_fakes(self.transport), self.scenario, keep_evidence=keep)
+        if keep:  # travels to the xdist controller with the report
+            self.user_properties.append(
+                ("casim_result", base64.b64encode(pickle.dumps(result)).decode())
+            )
         if result.status != "passed":
             raise ScenarioFailed(result)
 
@@ -107,6 +121,22 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.scenario.line - 1, f"scenario: {self.name}"
+
+
+_collected: list[ScenarioResult] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        for name, value in report.user_properties:
+            if name == "casim_result":
+                _collected.append(pickle.loads(base64.b64decode(value)))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--casim-html", default=None)
+    if path and not hasattr(session.config, "workerinput") and _collected:
+        write_html(_collected, path, sum(r.seconds for r in _collected))
 
 
 def pytest_configure(config: pytest.Config) -> None:

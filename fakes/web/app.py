@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from fakes.core.backend import Backend
 from fakes.core.clock import iso
-from fakes.web.http import ApiRequest, ApiResponse, BadRequestBody, json_response
+from fakes.web.http import MAX_BODY_BYTES, ApiRequest, ApiResponse, BadRequestBody, json_response
 
 Handler = Callable[..., ApiResponse]
 ControlHandler = Callable[[ApiRequest], ApiResponse]
@@ -120,6 +120,8 @@ class FakeApp:
 
     def handle(self, raw: Request) -> Response:
         """Answer one werkzeug request (used by the WSGI entry point and the socket servers)."""
+        if (raw.content_length or 0) <= MAX_BODY_BYTES:
+            raw.get_data()  # cache the body, so the journal keeps it after form parsing
         request = ApiRequest(raw)
         if raw.path.startswith(CONTROL_PREFIX):
             return self._to_werkzeug(self._handle_control(request))

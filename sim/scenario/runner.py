@@ -118,6 +118,8 @@ class RunContext:
         self.tool_pages: dict[str, tuple[Window, str | None]] = {}
         self.tool: dict[str, Any] | None = None
         self.content: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Named moments of the run (journal sequence numbers), for expect_requests.
+        self.marks: dict[str, int] = {}
         #: Modules to publish once the teacher has added their items (before anyone else acts).
         self.publish_later: set[str] = set()
         self.accredible_http = fakes.client(self.accredible_service)
@@ -183,6 +185,15 @@ class RunContext:
                 f"no item {title!r} was added to module {module!r} before this step"
             )
         return self.items[key]
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every fake's journal, merged in the order the requests happened."""
+        return _journal(self)
+
+    def marks_at(self, name: str) -> int:
+        if name not in self.marks:
+            raise ScenarioSetupError(f"no mark named {name!r} before this step (add a mark step)")
+        return self.marks[name]
 
     def dashboard(self, action: str, **args: Any) -> dict[str, Any]:
         """An action in the issuer's Accredible dashboard."""
@@ -342,7 +353,7 @@ def run_scenario(
 
 
 #: Steps that build the course; modules are published once a step of another kind comes.
-BUILD_STEPS = frozenset({"install_app", "add_module", "add_item", "add_accredible_item"})
+BUILD_STEPS = frozenset({"install_app", "add_module", "add_item", "add_accredible_item", "mark"})
 
 
 def _run_step(ctx: RunContext, index: int, bound: BoundStep) -> StepOutcome:

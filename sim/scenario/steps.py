@@ -656,3 +656,50 @@ def expect_region(ctx: RunContext, p: ExpectRegion) -> None:
         expected = getattr(p, key)
         if expected is not None:
             check(f"{key} on the {p.region.upper()} instance", expected, state[key])
+
+
+# -- the journal: what was asked of whom, and when ---------------------------------------------
+class Mark(Strict):
+    name: str = Field(
+        description="A name for this moment; expect_requests can count after or before it."
+    )
+
+
+@step("mark", Mark)
+def mark(ctx: RunContext, p: Mark) -> None:
+    """Remember this moment of the run (for ordering facts about the journal)."""
+    entries = ctx.journal()
+    ctx.marks[p.name] = entries[-1]["seq"] if entries else 0
+
+
+class ExpectRequests(Strict):
+    service: Literal["canvas", "accredible", "accredible-us", "accredible-eu"] = Field(
+        description="Which fake received them (accredible: the issuer's region)."
+    )
+    path: str = Field(description="Part of the path, e.g. /v1/canvas/lti/launch.")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
+    count: int | None = Field(None, ge=0, description="Exactly this many.")
+    at_least: int | None = Field(None, ge=0)
+    after: str | None = Field(None, description="Only requests after this mark.")
+    before: str | None = Field(None, description="Only requests before this mark.")
+
+
+@step("expect_requests", ExpectRequests)
+def expect_requests(ctx: RunContext, p: ExpectRequests) -> None:
+    """How many matching requests a fake received (overall, or between marks): ordering facts
+    such as "no launch reached Accredible before the student met the criteria"."""
+    service = ctx.accredible_service if p.service == "accredible" else p.service
+    low = ctx.marks_at(p.after) if p.after else 0
+    high = ctx.marks_at(p.before) if p.before else None
+    found = [
+        e for e in ctx.journal()
+        if e["service"] == service and p.path in e["path"] and (p.method is None or e["method"] == p.method)
+        and e["seq"] > low and (high is None or e["seq"] <= high)
+    ]  # fmt: skip
+    what = f"{p.method or 'any'} requests to {service} {p.path}"
+    if p.count is not None:
+        check(what, p.count, len(found))
+    if p.at_least is not None and len(found) < p.at_least:
+        raise ExpectationFailed(what, f"at least {p.at_least}", len(found))
+    if p.count is None and p.at_least is None:
+        raise StepError("give count or at_least")
