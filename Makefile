@@ -1,5 +1,6 @@
 # Two entry points, both self-contained on a fresh machine with Python 3.11:
 #   make suite  - install, then run the bundled scenario suite with a readable report
+#                 (console, plus test-results/report.html and test-results/junit.xml)
 #   make test   - install, then run lint and the tests
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 suite: $(STAMP)
-	$(BIN)/casim run scenarios --transport both
+	$(BIN)/casim run scenarios --transport both --html test-results/report.html --junit test-results/junit.xml
 
 # The real-browser tier drives Debian's Chromium; as root, install it when it is missing.
 chromium:
