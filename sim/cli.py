@@ -93,6 +93,43 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)
 
+    check = sub.add_parser(
+        "check",
+        help="audit a Canvas course's Accredible set-up against the integration rules (read-only)",
+        description="Audit a Canvas course's Accredible set-up (only GET requests). Secrets may come "
+        "from CASIM_CANVAS_TOKEN and CASIM_ACCREDIBLE_KEY instead of the command line.",
+    )
+    check.add_argument(
+        "--canvas-url", required=True, help="Canvas base URL, e.g. https://school.instructure.com"
+    )
+    check.add_argument(
+        "--token", help="a Canvas token of a teacher or admin of the course (or CASIM_CANVAS_TOKEN)"
+    )
+    check.add_argument("--course", required=True, type=int, help="the Canvas course id")
+    check.add_argument(
+        "--region",
+        choices=["us", "eu"],
+        help="the issuer's Accredible server (default: from the item URLs, else us)",
+    )
+    check.add_argument(
+        "--accredible-key", help="the issuer's Accredible API key (or CASIM_ACCREDIBLE_KEY)"
+    )
+    check.add_argument(
+        "--accredible-us-url",
+        default="https://api.accredible.com",
+        help="Accredible US API base URL",
+    )
+    check.add_argument(
+        "--accredible-eu-url",
+        default="https://eu.api.accredible.com",
+        help="Accredible EU API base URL",
+    )
+    check.add_argument("--format", choices=["text", "json", "junit"], default="text")
+    check.add_argument(
+        "--output", metavar="FILE", help="write the report here instead of standard output"
+    )
+    check.set_defaults(func=cmd_check)
+
     steps = sub.add_parser("steps", help="list the steps scenarios can use, with their parameters")
     steps.set_defaults(func=cmd_steps)
     return parser
@@ -268,3 +305,42 @@ def cmd_steps(args: argparse.Namespace) -> int:
         print(f"{name}: {{{', '.join(fields)}}}")
         print(f"    {definition.doc}")
     return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import os
+
+    from sim.check import RENDERERS, ReadOnlyClient, Unreachable, check_course
+
+    token = args.token or os.environ.get("CASIM_CANVAS_TOKEN")
+    if not token:
+        print("casim check: give --token or set CASIM_CANVAS_TOKEN", file=sys.stderr)
+        return EXIT_USAGE
+    key = args.accredible_key or os.environ.get("CASIM_ACCREDIBLE_KEY")
+    canvas = ReadOnlyClient(args.canvas_url, {"Authorization": f"Bearer {token}"}, name="Canvas")
+    accredible = None
+    if key:
+        urls = {"us": args.accredible_us_url, "eu": args.accredible_eu_url}
+        accredible = {
+            region: ReadOnlyClient(
+                url, {"Authorization": f"Token token={key}"}, name=f"Accredible {region.upper()}"
+            )
+            for region, url in urls.items()
+        }
+    try:
+        result = check_course(canvas, args.course, region=args.region, accredible=accredible)
+    except Unreachable as error:
+        print(f"casim check: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        canvas.close()
+        for client in (accredible or {}).values():
+            client.close()
+    text = RENDERERS[args.format](result)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"casim check: {len(result.findings)} findings written to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_FAILED if result.errors else EXIT_OK
