@@ -29,6 +29,10 @@ class World:
         self.accredible = {
             region: AccredibleBackend(self.state, region=region) for region in REGIONS
         }
+        self.state.peers = {
+            "canvas": self.canvas,
+            **{f"accredible-{r}": b for r, b in self.accredible.items()},
+        }
         self.apps: dict[str, FakeApp] = {
             "canvas": build_canvas_app(self.canvas, on_world_reset=self.reset)
         }

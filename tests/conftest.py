@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sim.transport import Fakes
 
 pytest_plugins = ["pytester"]
+
+# Hypothesis profiles, picked by CASIM_HYPOTHESIS_PROFILE (README, "Property tests"):
+# ci - derandomised, bounded, no example database (the default, inside `make test`);
+# dev - more examples, random, remembers failures; deep - many more, for a nightly run.
+_slow = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile(
+    "ci", max_examples=25, stateful_step_count=10, derandomize=True, database=None, deadline=None,
+    suppress_health_check=_slow, print_blob=False,
+)  # fmt: skip
+settings.register_profile(
+    "dev", max_examples=100, stateful_step_count=20, deadline=None, suppress_health_check=_slow
+)
+settings.register_profile(
+    "deep", max_examples=2000, stateful_step_count=40, deadline=None, suppress_health_check=_slow
+)
+settings.load_profile(os.environ.get("CASIM_HYPOTHESIS_PROFILE", "ci"))
 
 
 @dataclass

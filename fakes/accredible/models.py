@@ -208,7 +208,12 @@ class Email:
     pdf_attached: bool
 
 
-def decide_approval(group: Group, issuer: Issuer, requested: bool | None) -> bool:
+def decide_approval(
+    group: Group,
+    issuer: Issuer,
+    requested: bool | None,
+    quirks: frozenset[str] | set[str] = frozenset(),
+) -> bool:
     """R2: is a new credential published at creation?
 
     - No certificate or badge design on the group → unapproved, whatever was asked
@@ -219,7 +224,9 @@ def decide_approval(group: Group, issuer: Issuer, requested: bool | None) -> boo
     - No credits left → created but unpublished (OAS, create and bulk create).
     - Otherwise ``approve`` as asked, default true.
     """
-    if not group.has_design or not issuer.auto_publish_api:
+    if (
+        not group.has_design and "approval_ignores_designs" not in quirks
+    ) or not issuer.auto_publish_api:
         return False
     if issuer.certificate_left <= 0:
         return False
@@ -725,7 +732,7 @@ class AccredibleBackend(Backend):
             **values,
         )
         self.credentials[cid] = credential
-        if decide_approval(group, caller.issuer, requested):
+        if decide_approval(group, caller.issuer, requested, self.world.quirks):
             self._publish(caller.issuer, credential)
         return credential
 
@@ -911,6 +918,10 @@ class AccredibleBackend(Backend):
             pdf_attached=group.attach_pdf,
         )
         self.outbox.append(email)
+        if "emails_twice" in self.world.quirks:
+            self.outbox.append(email)
+        if "eu_leaks_to_us" in self.world.quirks and self.region == "eu":
+            self.world.peers["accredible-us"].outbox.append(email)
         return email
 
     # -- evidence and references --------------------------------------------------------------

@@ -9,6 +9,18 @@ from typing import Any
 
 from fakes.core.clock import SimClock
 
+#: Deliberate breaks of one rule each, switched on through ``POST /_sim/quirks`` so that tests
+#: can prove they catch a fake that misbehaves (never on by default; kept across resets).
+QUIRKS = {
+    "approval_ignores_designs": "R2: credentials publish even when the group has no design",
+    "emails_twice": "R3: a published credential sends its delivery email twice",
+    "ignore_gating": "R4: module items are never locked for students",
+    "duplicate_launch_credentials": "R6: every student launch creates a new credential",
+    "eu_leaks_to_us": "R8: EU delivery emails also land in the US instance's outbox",
+    "teachers_get_credentials": "R9: an instructor's launch issues a credential to the instructor",
+    "replay_accepted": "R11: a launch whose state and nonce were used is accepted again",
+}
+
 
 class WorldState:
     """What every fake of one world shares: the clock, the seed and the journal sequence.
@@ -26,6 +38,10 @@ class WorldState:
         #: How a fake GETs a URL of another service (the tool fetching the platform's keys):
         #: ``fetch(url, caller) -> (status, json_or_None, headers)``; set when the world is built.
         self.fetch: Callable[[str, str], tuple[int, Any, dict[str, str]]] | None = None
+        #: Deliberate rule breaks switched on (see :data:`QUIRKS`).
+        self.quirks: set[str] = set()
+        #: The backends of this world by service name (for the R8 break only).
+        self.peers: dict[str, Any] = {}
         self._seq = itertools.count(1)
         self._seq_lock = threading.Lock()
 

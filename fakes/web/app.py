@@ -13,7 +13,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from fakes.core.backend import Backend
+from fakes.core.backend import QUIRKS, Backend
 from fakes.core.clock import iso
 from fakes.web.http import MAX_BODY_BYTES, ApiRequest, ApiResponse, BadRequestBody, json_response
 
@@ -109,6 +109,7 @@ class FakeApp:
                 )
         self._control: dict[str, ControlHandler] = {
             "reset": self._control_reset,
+            "quirks": self._control_quirks,
             "clock": self._control_clock,
             "journal": self._control_journal,
             **(control or {}),
@@ -250,6 +251,22 @@ class FakeApp:
         return json_response(
             {"now": iso(clock.now()), "timestamp": clock.timestamp(), "realtime": clock.realtime}
         )
+
+    def _control_quirks(self, request: ApiRequest) -> ApiResponse:
+        """``POST /_sim/quirks {"set": [...]}`` (or ``enable``/``disable``): deliberate rule
+        breaks for the whole world, so tests can prove they catch a misbehaving fake."""
+        world = self.backend.world
+        if request.method == "POST":
+            body = request.json() or {}
+            names = [*body.get("set", []), *body.get("enable", []), *body.get("disable", [])]
+            unknown = sorted(set(names) - set(QUIRKS))
+            if unknown:
+                raise ValueError(f"unknown quirks {unknown}; known: {sorted(QUIRKS)}")
+            if "set" in body:
+                world.quirks = set(body["set"])
+            world.quirks |= set(body.get("enable", []))
+            world.quirks -= set(body.get("disable", []))
+        return json_response({"quirks": sorted(world.quirks), "known": QUIRKS})
 
     def _control_journal(self, request: ApiRequest) -> ApiResponse:
         if request.method == "DELETE":
