@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sim.scenario.runner import RunContext
 
 
-class ExpectationFailed(Exception):
+class ExpectationFailed(AssertionError):
     """What a person would have seen differs from what the scenario expects."""
 
     def __init__(self, what: str, expected: Any, actual: Any) -> None:
