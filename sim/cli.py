@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
         "--junit", metavar="FILE", help="also write a JUnit XML report (one test case per scenario)"
     )
     run.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    run.add_argument(
+        "--quirk", action="append", default=[], metavar="NAME",
+        help="break a rule of the fakes on purpose (casim quirks lists them); repeatable",
+    )  # fmt: skip
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="serve Canvas, Accredible US and EU on loopback")
@@ -130,6 +134,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(func=cmd_check)
 
+    fuzz = sub.add_parser(
+        "fuzz", help="run generated scenarios; save the smallest failing one as a YAML file"
+    )
+    fuzz.add_argument(
+        "--examples", type=int, default=100, help="how many scenarios to generate (default 100)"
+    )
+    fuzz.add_argument("--seed", type=int, default=0, help="seed of the generator (default 0)")
+    fuzz.add_argument(
+        "--save-failures", metavar="DIR", help="write the smallest failing scenario here"
+    )
+    fuzz.add_argument("--transport", choices=TRANSPORTS, default="inprocess")
+    fuzz.add_argument(
+        "--quirk", action="append", default=[], help="break a rule on purpose (see casim quirks)"
+    )
+    fuzz.set_defaults(func=cmd_fuzz)
+
+    quirks = sub.add_parser("quirks", help="list the deliberate rule breaks tests can switch on")
+    quirks.set_defaults(func=cmd_quirks)
+
     steps = sub.add_parser("steps", help="list the steps scenarios can use, with their parameters")
     steps.set_defaults(func=cmd_steps)
     return parser
@@ -166,6 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         keep_evidence=bool(args.html),
         on_result=report.scenario_done,
+        quirks=args.quirk,
     )
     seconds = time.perf_counter() - started
     report.results = results
@@ -344,3 +368,51 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_FAILED if result.errors else EXIT_OK
+
+
+def cmd_quirks(args: argparse.Namespace) -> int:
+    from fakes.core.backend import QUIRKS
+
+    for name, what in QUIRKS.items():
+        print(f"{name:30} {what}")
+    return EXIT_OK
+
+
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from fakes.core.backend import QUIRKS
+    from sim.fuzz import fuzz
+    from sim.parallel import apply_quirks
+    from sim.transport import start_fakes
+
+    unknown = sorted(set(args.quirk) - set(QUIRKS))
+    if unknown:
+        print(f"casim fuzz: unknown quirk {unknown[0]!r}; casim quirks lists them", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(done: int, status: str) -> None:
+        if done % 25 == 0 or status != "passed":
+            note = "" if status == "passed" else " - a rule broke, shrinking the example"
+            print(f"  {done} scenarios run{note}", flush=True)
+
+    with start_fakes(args.transport) as fakes:
+        apply_quirks(fakes, args.quirk)
+        print(
+            f"casim fuzz: up to {args.examples} generated scenarios, seed {args.seed}", flush=True
+        )
+        ran, found = fuzz(
+            fakes,
+            examples=args.examples,
+            seed=args.seed,
+            save_failures=args.save_failures,
+            progress=progress,
+        )
+    if found is None:
+        print(f"casim fuzz: {ran} scenarios run, every rule held")
+        return EXIT_OK
+    if args.save_failures:
+        quirks = "".join(f" --quirk {q}" for q in args.quirk)
+        print(f"casim fuzz: a rule broke; the smallest failing scenario is in {found}")
+        print(f"  re-run: casim run {found}{quirks}")
+    else:
+        print("casim fuzz: a rule broke; the smallest failing scenario:\n" + found)
+    return EXIT_FAILED

@@ -309,3 +309,70 @@ def build_scenario(
         "people": {"teachers": 1, "students": shape.students},
         "steps": steps,
     }
+
+
+def fuzz(
+    fakes: Any,
+    *,
+    examples: int = 100,
+    seed: int = 0,
+    save_failures: str | None = None,
+    progress: Any = None,
+) -> tuple[int, str | None]:
+    """Run ``examples`` generated scenarios against ``fakes``; on a failure Hypothesis shrinks it,
+    and the smallest failing scenario is written as a replayable YAML file. Answers (examples
+    run, the saved file or None)."""
+    from pathlib import Path
+
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    from sim.scenario.loader import load_text
+    from sim.scenario.runner import run_scenario
+
+    ran = 0
+    failing: list[dict[str, Any]] = []
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Shape, list[Event]]:
+        shape = draw(shapes())
+        return shape, draw(events(shape))
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=examples, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(cases())
+    def holds(case: tuple[Shape, list[Event]]) -> None:
+        nonlocal ran
+        ran += 1
+        shape, sequence = case
+        scenario = build_scenario(
+            shape, sequence, seed, name=f"fuzz seed {seed}: generated scenario"
+        )
+        (loaded,) = load_text(yaml.safe_dump(scenario, sort_keys=False), "<generated>")
+        result = run_scenario(fakes, loaded)
+        if progress is not None:
+            progress(ran, result.status)
+        if result.status != "passed":
+            failing.append(
+                {**scenario, "description": f"{scenario['description']}; failed: {result.message}"}
+            )
+        assert result.status == "passed", result.message
+
+    try:
+        holds()
+    except AssertionError:
+        smallest = failing[-1]  # Hypothesis replays the shrunk example last
+        path = None
+        if save_failures:
+            folder = Path(save_failures)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = str(folder / f"fuzz-seed-{seed}.yaml")
+            header = "# Found by `casim fuzz`; re-run it with `casim run` (add the same --quirk if one was set).\n"
+            Path(path).write_text(
+                header + yaml.safe_dump(smallest, sort_keys=False), encoding="utf-8"
+            )
+        return ran, path or yaml.safe_dump(smallest, sort_keys=False)
+    return ran, None

@@ -25,6 +25,7 @@ def run_jobs(
     seed: int | None = None,
     keep_evidence: bool = False,
     on_result: Callable[[ScenarioResult], None] | None = None,
+    quirks: list[str] | None = None,
 ) -> list[ScenarioResult]:
     """Run every (scenario, transport) job; answer the results in job order."""
     results: list[ScenarioResult | None] = [None] * len(jobs)
@@ -34,6 +35,7 @@ def run_jobs(
             for i, (scenario, transport) in enumerate(jobs):
                 if transport not in running:
                     running[transport] = start_fakes(transport)
+                    apply_quirks(running[transport], quirks or [])
                 results[i] = run_scenario(
                     running[transport], scenario, seed=seed, keep_evidence=keep_evidence
                 )
@@ -49,7 +51,13 @@ def run_jobs(
     ) as pool:
         futures = {
             pool.submit(
-                _run_in_worker, scenario.file, scenario.name, transport, seed, keep_evidence
+                _run_in_worker,
+                scenario.file,
+                scenario.name,
+                transport,
+                seed,
+                keep_evidence,
+                tuple(quirks or ()),
             ): i
             for i, (scenario, transport) in enumerate(jobs)
         }
@@ -61,14 +69,28 @@ def run_jobs(
     return results  # type: ignore[return-value]
 
 
+def apply_quirks(fakes: Fakes, quirks: list[str] | tuple[str, ...]) -> None:
+    """Switch deliberate rule breaks on in ``fakes`` (``casim quirks`` lists them)."""
+    if quirks:
+        answer = fakes.client("canvas").post("/_sim/quirks", json={"set": list(quirks)})
+        if answer.status_code != 200:
+            raise SystemExit(f"casim: {answer.json().get('error')}")
+
+
 def _run_in_worker(
-    file: str, name: str, transport: Transport, seed: int | None, keep_evidence: bool
+    file: str,
+    name: str,
+    transport: Transport,
+    seed: int | None,
+    keep_evidence: bool,
+    quirks: tuple[str, ...] = (),
 ) -> ScenarioResult:
     if file not in _worker_files:
         _worker_files[file] = load_file(file)
     scenario = next(s for s in _worker_files[file] if s.name == name)
     if transport not in _worker_fakes:
         _worker_fakes[transport] = start_fakes(transport)
+        apply_quirks(_worker_fakes[transport], quirks)
     return run_scenario(_worker_fakes[transport], scenario, seed=seed, keep_evidence=keep_evidence)
 
 

@@ -65,3 +65,33 @@ def test_a_deliberate_break_of_each_rule_is_found_and_shrunk(fakes, quirk):
         fakes.client("canvas").post("/_sim/quirks", json={"set": []}).raise_for_status()
     _shape, sequence = failing[-1]  # Hypothesis replays the shrunk example last
     assert len(sequence) <= 3, f"{quirk}: shrank to {sequence}"
+
+
+def test_casim_fuzz_saves_a_replayable_scenario_for_a_seeded_break(tmp_path, capsys):
+    from sim.cli import main
+
+    assert (
+        main(
+            [
+                "fuzz",
+                "--examples",
+                "100",
+                "--seed",
+                "7",
+                "--quirk",
+                "ignore_gating",
+                "--save-failures",
+                str(tmp_path),
+            ]
+        )
+        == 1
+    )
+    saved = tmp_path / "fuzz-seed-7.yaml"
+    assert (
+        saved.exists()
+        and f"re-run: casim run {saved} --quirk ignore_gating" in capsys.readouterr().out
+    )
+    assert main(["run", str(saved), "--quirk", "ignore_gating"]) == 1, (
+        "the saved scenario reproduces the break"
+    )
+    assert main(["run", str(saved)]) == 0, "and passes once the rule holds again"
