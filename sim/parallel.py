@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -74,7 +75,8 @@ def apply_quirks(fakes: Fakes, quirks: list[str] | tuple[str, ...]) -> None:
     if quirks:
         answer = fakes.client("canvas").post("/_sim/quirks", json={"set": list(quirks)})
         if answer.status_code != 200:
-            raise SystemExit(f"casim: {answer.json().get('error')}")
+            print(f"casim: {answer.json().get('error')}", file=sys.stderr)
+            raise SystemExit(2)
 
 
 def _run_in_worker(
