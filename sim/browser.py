@@ -362,7 +362,15 @@ class Browser:
                 content = urlencode(fields or [])
             if method == "POST":
                 self.posts.append((window, frame, url, list(fields or [])))
-            response = self.http.request(method, url, headers=headers, content=content)
+            try:
+                response = self.http.request(method, url, headers=headers, content=content)
+            except (
+                httpx.TransportError,
+                OSError,
+            ) as error:  # the server cut the connection or never answered
+                self.history.append((method, url, 0))
+                html = f"<div id='network_error'>This page could not be loaded: {type(error).__name__}.</div>"
+                response = httpx.Response(0, html=html, request=httpx.Request(method, url))
             self.http.cookies.clear()  # httpx keeps cookies of its own; this browser's jar decides
             self.history.append((method, url, response.status_code))
             for set_cookie in response.headers.get_list("set-cookie"):
@@ -462,6 +470,7 @@ _MARKERS = (
     ("launch_error", "launch_error"),
     ("tool_error", "tool_error"),
     ("not_found", "not_found"),
+    ("network_error", "network_error"),
     ("login_required", "login_required"),
 )
 

@@ -44,6 +44,7 @@ from fakes.web import (
     text_response,
 )
 from fakes.web.app import RouteNotFound
+from fakes.web.faults import InjectedStatus
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -72,6 +73,13 @@ ERRORS: dict[type[BaseException], Callable[[Any], ApiResponse]] = {
         {"errors": "Too many requests"}, 429, [("Retry-After", str(e.retry_after))]
     ),
     RouteNotFound: lambda e: json_response({"error": "Not found"}, 404),
+    InjectedStatus: lambda e: (
+        json_response({"errors": "Too many requests"}, 429, [("Retry-After", "30")])
+        if e.status == 429
+        else json_response(
+            {"errors": "Internal server error" if e.status >= 500 else f"HTTP {e.status}"}, e.status
+        )
+    ),
     BodyTooLarge: lambda e: json_response({"errors": "Request body too large (limit 1 MiB)"}, 413),
     BadRequestBody: lambda e: json_response({"errors": f"Invalid request body: {e}"}, 400),
     Exception: lambda e: json_response({"errors": "Internal server error"}, 500),

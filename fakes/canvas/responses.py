@@ -44,6 +44,7 @@ from fakes.web import (
     text_response,
 )
 from fakes.web.app import RouteNotFound
+from fakes.web.faults import InjectedStatus
 from fakes.web.params import parse_rails_params, to_bool
 
 DEFAULT_PER_PAGE = 10
@@ -52,6 +53,14 @@ MAX_PER_PAGE = 100
 _LINK_DROP = {"page", "per_page", "access_token", "api_key"}
 _WWW_AUTH = [("WWW-Authenticate", 'Bearer realm="canvas-lms"')]
 _OK = {"message": "OK"}
+
+
+_ERROR_CODES = {
+    500: "internal_server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
 
 
 def _errors_body(message: str, **extra: Any) -> dict[str, Any]:
@@ -85,6 +94,23 @@ ERRORS: dict[type[BaseException], Callable[[Any], ApiResponse]] = {
             }
         },
         400,
+    ),
+    InjectedStatus: lambda e: (
+        text_response(
+            "403 Forbidden (Rate Limit Exceeded)\n", 403, [("X-Rate-Limit-Remaining", "0.0")]
+        )
+        if e.status == 403
+        else json_response(
+            {
+                "errors": [
+                    {
+                        "message": "An error occurred.",
+                        "error_code": _ERROR_CODES.get(e.status, "error"),
+                    }
+                ]
+            },
+            e.status,
+        )
     ),
     BodyTooLarge: lambda e: json_response(
         {"errors": [{"message": "An error occurred.", "error_code": "payload_too_large"}]}, 413

@@ -4,6 +4,7 @@ and the ``/_sim/`` control plane that every fake carries."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from fakes.core.backend import QUIRKS, Backend
 from fakes.core.clock import iso
+from fakes.web.faults import ConnectionDropped, FaultRules, FaultTimeout, InjectedStatus
 from fakes.web.http import MAX_BODY_BYTES, ApiRequest, ApiResponse, BadRequestBody, json_response
 
 Handler = Callable[..., ApiResponse]
@@ -107,7 +109,11 @@ class FakeApp:
                 raise TypeError(
                     f"{name}: route {route.rule} names missing handler {route.endpoint}"
                 )
+        self.faults = FaultRules(backend.world.seed)
+        #: On sockets latency and timeouts really wait; in-process they move the shared clock.
+        self.real_time_faults = False
         self._control: dict[str, ControlHandler] = {
+            "faults": self._control_faults,
             "reset": self._control_reset,
             "quirks": self._control_quirks,
             "clock": self._control_clock,
@@ -126,10 +132,25 @@ class FakeApp:
         request = ApiRequest(raw)
         if raw.path.startswith(CONTROL_PREFIX):
             return self._to_werkzeug(self._handle_control(request))
+        rule = self.faults.pick(raw.method, raw.path) if self.faults.rules else None
+        if rule is not None and rule.action in ("latency", "timeout"):
+            if self.real_time_faults:
+                time.sleep(rule.seconds)
+            else:
+                self.backend.world.clock.advance(rule.seconds)
+            if rule.action == "timeout":
+                raise FaultTimeout(f"{self.name} did not answer {raw.method} {raw.path}")
+        if rule is not None and rule.action == "reset":
+            raise ConnectionDropped("reset", acted=False)
         with self.backend.lock:
-            answer = self._dispatch(request)
+            if rule is not None and rule.action == "status":
+                answer = self.render_error(InjectedStatus(rule.status))
+            else:
+                answer = self._dispatch(request)
             if self.journal_enabled:
                 self._record(request, answer)
+        if rule is not None and rule.action == "drop":
+            raise ConnectionDropped("drop", acted=True)
         return self._to_werkzeug(answer)
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
@@ -234,6 +255,7 @@ class FakeApp:
         with self.backend.lock:
             self.backend.reset()
             self.journal = []
+            self.faults.clear()
 
     def _control_clock(self, request: ApiRequest) -> ApiResponse:
         clock = self.backend.world.clock
@@ -251,6 +273,21 @@ class FakeApp:
         return json_response(
             {"now": iso(clock.now()), "timestamp": clock.timestamp(), "realtime": clock.realtime}
         )
+
+    def _control_faults(self, request: ApiRequest) -> ApiResponse:
+        """``POST /_sim/faults {"action", "path"?, "method"?, "status"?, "seconds"?,
+        "probability"?, "times"?}`` adds a rule; ``DELETE /_sim/faults[?id=N]`` removes them;
+        ``GET`` lists them."""
+        if request.method == "POST":
+            body = request.json()
+            if not isinstance(body, dict):
+                raise ValueError("POST a JSON object describing the fault rule")
+            rule = self.faults.add(body)
+            return json_response({"rule": rule.public()})
+        if request.method == "DELETE":
+            raw = dict(request.query_pairs()).get("id")
+            self.faults.clear(int(raw) if raw else None)
+        return json_response({"rules": [r.public() for r in self.faults.rules]})
 
     def _control_quirks(self, request: ApiRequest) -> ApiResponse:
         """``POST /_sim/quirks {"set": [...]}`` (or ``enable``/``disable``): deliberate rule

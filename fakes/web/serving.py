@@ -4,6 +4,7 @@ pytest-httpserver's threaded werkzeug server (for tests and for ``casim serve``)
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 
 from pytest_httpserver.httpserver import HTTPServerBase
@@ -11,6 +12,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from fakes.web.app import FakeApp
+from fakes.web.faults import ConnectionDropped, FaultTimeout
 
 
 class _KeepAliveHandler(WSGIRequestHandler):
@@ -35,10 +37,20 @@ class FakeServer(HTTPServerBase):
         self.app = app
 
     def dispatch(self, request: Request) -> Response:
-        return self.app.handle(request)
+        return self.application(request)
 
     def application(self, request: Request) -> Response:
-        return self.app.handle(request)
+        try:
+            return self.app.handle(request)
+        except (ConnectionDropped, FaultTimeout):
+            # A fault rule cut the connection: close the socket without an answer.
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            raise
 
     def start(self) -> None:
         if self.is_running():
@@ -52,6 +64,7 @@ class FakeServer(HTTPServerBase):
             request_handler=_KeepAliveHandler,
         )
         self.port = self.server.port
+        self.app.real_time_faults = True
         self.server_thread = threading.Thread(
             target=self.thread_target, name=f"fake-{self.app.name}", daemon=True
         )

@@ -8,6 +8,10 @@ from typing import Any
 import httpx
 
 
+class NetworkError(Exception):
+    """The service cut the connection or never answered."""
+
+
 class ApiError(Exception):
     """A request the service refused: method, URL, status and the body it answered."""
 
@@ -27,7 +31,12 @@ class ApiError(Exception):
 
 def send(http: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
     """Send one request; any status >= 400 raises :class:`ApiError`."""
-    response = http.request(method, path, **kwargs)
+    try:
+        response = http.request(method, path, **kwargs)
+    except (httpx.TransportError, OSError) as error:
+        raise NetworkError(
+            f"{method} {path}: the connection failed ({type(error).__name__})"
+        ) from None
     if response.status_code >= 400:
         raise ApiError(response)
     return response

@@ -34,6 +34,13 @@ class ControlClient:
     def outbox(self) -> list[dict[str, Any]]:
         return send(self.http, "GET", "/_sim/outbox").json()["emails"]
 
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        """A fault rule on this fake (see ``fakes.web.faults``)."""
+        return send(self.http, "POST", "/_sim/faults", json=rule).json()["rule"]
+
+    def clear_faults(self) -> None:
+        send(self.http, "DELETE", "/_sim/faults")
+
     def summary(self) -> dict[str, Any]:
         """How many records the fake holds (``/_sim/summary``)."""
         return send(self.http, "GET", "/_sim/summary").json()

@@ -13,7 +13,7 @@ from typing import Any
 from faker import Faker
 
 from sim.browser import Browser, Sight, Window
-from sim.clients import AccredibleClient, ApiError, CanvasClient, ControlClient
+from sim.clients import AccredibleClient, ApiError, CanvasClient, ControlClient, NetworkError
 from sim.scenario.loader import BoundStep, LoadedScenario, roster
 from sim.scenario.steps import STEPS, ExpectationFailed, StepError
 from sim.transport import Fakes
@@ -368,7 +368,7 @@ def _run_step(ctx: RunContext, index: int, bound: BoundStep) -> StepOutcome:
         outcome.message = exc.what
         outcome.expected = exc.expected
         outcome.actual = exc.actual
-    except ApiError as exc:
+    except (ApiError, NetworkError) as exc:
         outcome.status = "error"
         outcome.message = str(exc)
     except (ScenarioSetupError, StepError) as exc:

@@ -520,7 +520,7 @@ def let_time_pass(ctx: RunContext, p: LetTimePass) -> None:
 Sees = Literal[
     "credential", "pending_credential", "new_window_button", "open_in_new_window", "blocked_frame",
     "lock_explanation", "launch_error", "identity_withheld", "manage_view", "credential_list",
-    "not_for_role", "tool_error", "not_found",
+    "not_for_role", "tool_error", "not_found", "network_error",
 ]  # fmt: skip
 
 
@@ -703,3 +703,45 @@ def expect_requests(ctx: RunContext, p: ExpectRequests) -> None:
         raise ExpectationFailed(what, f"at least {p.at_least}", len(found))
     if p.count is None and p.at_least is None:
         raise StepError("give count or at_least")
+
+
+# -- system events ---------------------------------------------------------------------------
+Service = Literal["canvas", "accredible", "accredible-us", "accredible-eu"]
+
+
+class Fault(Strict):
+    service: Service = Field(description="Which fake (accredible: the issuer's region).")
+    action: Literal["status", "latency", "reset", "drop", "timeout"] = Field(
+        description="status: an error answer; latency: slow; reset: cut before acting; drop: act, then cut; timeout: never answer."
+    )
+    path: str = Field("", description="A regular expression searched in the request path.")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
+    status: int = Field(500, ge=400, le=599)
+    seconds: float = Field(1.0, ge=0)
+    times: int | None = Field(
+        None, ge=1, description="Fire this many times (until cleared when absent)."
+    )
+
+
+@step("fault", Fault)
+def fault(ctx: RunContext, p: Fault) -> None:
+    """A fault on a fake: a slow, failed, cut or dropped answer for matching requests."""
+    service = ctx.accredible_service if p.service == "accredible" else p.service
+    rule = p.model_dump(exclude={"service"}, exclude_none=True)
+    ctx.control(service).add_fault(**rule)
+
+
+class ClearFaults(Strict):
+    service: Service | None = Field(None, description="Which fake (all when absent).")
+
+
+@step("clear_faults", ClearFaults)
+def clear_faults(ctx: RunContext, p: ClearFaults) -> None:
+    """The fakes behave again."""
+    services = (
+        [ctx.accredible_service if p.service == "accredible" else p.service]
+        if p.service
+        else list(ctx.fakes.urls)
+    )
+    for service in services:
+        ctx.control(service).clear_faults()
