@@ -3,18 +3,43 @@ order. This is the one public way to build the fakes; ``sim`` uses it to serve t
 
 from __future__ import annotations
 
+import json
+import os
+import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from fakes.accredible import lti as accredible_lti
+from fakes.accredible import models as accredible_models
 from fakes.accredible.models import REGIONS, AccredibleBackend
 from fakes.accredible.urls import build_app as build_accredible_app
+from fakes.canvas import lti as canvas_lti
+from fakes.canvas import records as canvas_records
 from fakes.canvas.models import CanvasBackend
 from fakes.canvas.urls import build_app as build_canvas_app
+from fakes.core import snapshot
 from fakes.core.backend import WorldState
 from fakes.core.clock import SimClock
+from fakes.core.ids import IdSource
+from fakes.web import json_response, text_response
 from fakes.web.app import FakeApp
 from fakes.web.net import LoopbackTransport
+
+snapshot.REGISTRY.add(
+    IdSource,
+    *(getattr(canvas_records, n) for n in ("Account", "User", "Course", "Enrollment", "Module", "ModuleItem", "Page",
+                                            "Assignment", "Submission", "Quiz", "QuizSubmission", "Discussion", "File",
+                                            "DeveloperKey", "ExternalTool", "Progression")),
+    canvas_lti.PendingLaunch, canvas_lti.PlatformKeys, canvas_lti.LtiPlatform,
+    *(getattr(accredible_models, n) for n in ("Issuer", "Department", "Design", "Group", "EvidenceItem", "Reference",
+                                               "Credential", "Email")),
+    accredible_lti.Registration, accredible_lti.LoginState, accredible_lti.ToolSession, accredible_lti.LtiTool,
+)  # fmt: skip
+
+SnapshotError = snapshot.SnapshotError
+parse_snapshot = snapshot.parse
 
 #: Service names, in the order they are served and reported.
 SERVICES = ("canvas", "accredible-us", "accredible-eu")
@@ -43,7 +68,30 @@ class World:
 
         self.urls: dict[str, str] = {}
         self._http: httpx.Client | None = None
+        self._persist_lock = threading.Lock()
+        self._state_file: str | None = None
+        self._saved: str | None = None
+        #: Notes kept with the world in snapshots (``casim serve`` keeps its ports and tokens).
+        self.meta: dict[str, Any] = {}
+        for app in self.apps.values():
+            app.world_controls = {
+                "snapshot": self._control_snapshot,
+                "restore": self._control_restore,
+            }
         self.state.fetch = self.fetch_json
+
+    def _control_snapshot(self, request: Any) -> Any:
+        return text_response(self.snapshot(), 200, content_type="application/json")
+
+    def _control_restore(self, request: Any) -> Any:
+        if request.method != "POST":
+            raise ValueError("POST a snapshot (what GET /_sim/snapshot answered)")
+        try:
+            self.restore(request.body_text())
+        except snapshot.SnapshotError as error:
+            return json_response({"error": f"restore: {error}"}, 400)
+        self.persist()
+        return json_response({"restored": True, "services": sorted(self.apps)})
 
     def publish(self, urls: dict[str, str], transport: httpx.BaseTransport) -> None:
         """Record the base URL each fake is known by, and how the fakes reach URLs (the tool
@@ -72,6 +120,82 @@ class World:
     @property
     def seed(self) -> int:
         return self.state.seed
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def snapshot(self) -> str:
+        """The whole world's state as versioned JSON (``/_sim/snapshot``)."""
+        clock = self.state.clock
+        return json.dumps(
+            {
+                "format": snapshot.FORMAT,
+                "world": {
+                    "seed": self.state.seed,
+                    "quirks": sorted(self.state.quirks),
+                    "clock_start": clock._start.isoformat(),
+                    "clock_offset": clock._offset.total_seconds(),
+                    "meta": self.meta,
+                },
+                "services": {
+                    name: snapshot.dump_backend(app.backend) for name, app in self.apps.items()
+                },
+            },
+            separators=(",", ":"),
+        )
+
+    def restore(self, text: str) -> None:
+        """Replace the world's state with a snapshot's; a bad snapshot changes nothing."""
+        data = snapshot.parse(text)
+        unknown = set(data["services"]) - set(self.apps)
+        if unknown:
+            raise snapshot.SnapshotError(f"unknown services {sorted(unknown)}")
+        decoded = {
+            name: {k: snapshot.decode(v, backend=self.apps[name].backend) for k, v in state.items()}
+            for name, state in data["services"].items()
+        }  # everything decoded before anything changes
+        world = data["world"]
+        self.state.seed = int(world["seed"])
+        self.state.quirks = set(world.get("quirks", []))
+        self.meta = dict(world.get("meta") or {})
+        self.state.clock.reset(datetime.fromisoformat(world["clock_start"]))
+        self.state.clock._offset = timedelta(seconds=float(world["clock_offset"]))
+        for name, state in decoded.items():
+            backend = self.apps[name].backend
+            with backend.lock:
+                backend.__dict__.update(state)
+                if "lti" in state:
+                    state["lti"].backend = backend
+
+    def persist_to(self, path: str) -> bool:
+        """Keep the world in ``path``: load it now if it exists (answer True), then save it
+        after every request the fakes answered with success that changed anything.
+
+        Why a whole-file atomic write and not SQLite: the fakes keep plain Python records, so
+        one JSON snapshot (write a temp file, fsync, rename) is the same format as
+        ``/_sim/snapshot`` and needs no schema to keep in step with the models. A request that
+        changed nothing (a GET, a search) costs one in-memory snapshot compared with the last
+        one saved, no disk write. ``bench/persistence.py`` measures the cost.
+        """
+        self._state_file = path
+        loaded = False
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            self.restore(text)
+            self._saved = text
+            loaded = True
+        for app in self.apps.values():
+            app.on_change = self.persist
+        return loaded
+
+    def persist(self) -> None:
+        """Save the world to its state file if it changed since the last save (atomic)."""
+        if self._state_file is None:
+            return
+        with self._persist_lock:
+            text = self.snapshot()
+            if text != self._saved:
+                snapshot.write_atomically(self._state_file, text)
+                self._saved = text
 
     def reset(self, seed: int | None = None) -> None:
         """Every fake back to empty, the clock to its start, ids re-seeded (``seed`` if given)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -15,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from fakes.world import SnapshotError, parse_snapshot
 from sim import __version__
 from sim.parallel import default_workers
 from sim.scenario.loader import LoadedScenario, ScenarioFileError, discover, load_file
@@ -91,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         help="publish the fakes as canvas.localhost, api.accredible.localhost and "
         "eu.api.accredible.localhost (browsers resolve them to loopback; they keep Canvas and "
         "Accredible different sites, which the EU new-tab rule needs in a real browser)",
+    )
+    serve.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the world in FILE: loaded at start if it exists (the demo world is seeded "
+        "only when it does not), saved atomically after every change, so a crash loses nothing "
+        "the fakes answered with success; a restart reuses the ports saved in FILE",
     )
     serve.set_defaults(func=cmd_serve)
 
@@ -235,7 +244,6 @@ def collect(paths: Sequence[str], keyword: str | None = None) -> list[LoadedScen
 
 # -- serve ------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    from sim.demo import seed_demo_world
     from sim.transport import start_fakes
 
     ports = {
@@ -243,6 +251,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "accredible-us": args.us_port,
         "accredible-eu": args.eu_port,
     }
+    saved: dict[str, Any] = {}
+    if args.state:
+        try:
+            saved = _saved_serve_info(args.state)
+        except (OSError, SnapshotError) as exc:
+            print(f"casim serve: --state {args.state}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        for name, port in saved.get("ports", {}).items():
+            if not ports.get(name):  # the saved world's LTI URLs name these ports
+                ports[name] = port
     try:
         fakes = start_fakes(
             "socket",
@@ -263,7 +281,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
-        info = seed_demo_world(fakes, seed=args.seed, students=args.students)
+        info = _serve_world(fakes, args, saved)
+        if info is None:
+            fakes.close()
+            return EXIT_USAGE
         if args.json:
             print(json.dumps(info, separators=(",", ":")), flush=True)
         else:
@@ -276,11 +297,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _saved_serve_info(path: str) -> dict[str, Any]:
+    """What a state file says about the last ``casim serve`` ({} if there is no file yet)."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        data = parse_snapshot(handle.read())
+    return dict(data["world"].get("meta", {}).get("serve") or {})
+
+
+def _serve_world(fakes: Any, args: argparse.Namespace, saved: dict[str, Any]) -> Any:
+    """Load the world from ``--state`` if the file exists, else seed the demo world (and start
+    saving it there); answers the serve info, or None after a message on stderr."""
+    from sim.demo import seed_demo_world
+
+    if args.state and os.path.exists(args.state):
+        try:
+            fakes.world.persist_to(args.state)
+        except SnapshotError as exc:
+            print(f"casim serve: --state {args.state}: {exc}", file=sys.stderr)
+            return None
+        return dict(saved.get("info") or {}, urls=dict(fakes.urls), restored_from=args.state)
+    info = seed_demo_world(fakes, seed=args.seed, students=args.students)
+    if args.state:
+        ports = {name: int(url.rsplit(":", 1)[1]) for name, url in fakes.urls.items()}
+        fakes.world.meta["serve"] = {"info": info, "ports": ports}
+        fakes.world.persist_to(args.state)
+        fakes.world.persist()
+    return info
+
+
 def _describe(info: dict[str, Any]) -> str:
     lines = ["casim serve: fakes are up (Ctrl-C to stop)", ""]
     for name, url in info["urls"].items():
         lines.append(f"  {name:<15} {url}")
     lines.append("")
+    if "restored_from" in info:
+        lines.append(f"World loaded from {info['restored_from']} (saved there after every change).")
+        if "course" not in info:
+            return "\n".join(lines)
     lines.append(
         f"Canvas course {info['course']['id']} {info['course']['name']!r}, "
         f"account {info['account_id']}"

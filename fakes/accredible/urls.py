@@ -56,6 +56,12 @@ ROUTES = (
     Route(("GET",), "/<int:credential_id>", "view"),
 )
 
+#: GET endpoints of the v1 API and the tool's key set, which change nothing (``casim serve
+#: --state`` saves nothing after them).
+READS = frozenset(
+    r.endpoint for r in ROUTES if r.methods == ("GET",) and r.rule.startswith("/v1/")
+) - {"credential"}
+
 
 def build_app(backend: AccredibleBackend, **kwargs: object) -> FakeApp:
     """The Accredible WSGI app of one region (``accredible-us`` or ``accredible-eu``)."""
@@ -68,6 +74,7 @@ def build_app(backend: AccredibleBackend, **kwargs: object) -> FakeApp:
         routes=ROUTES,
         handlers=Handlers(api, dashboard, tool),
         errors=ERRORS,
+        reads=READS,
         control={
             "seed": api.control_seed,
             "outbox": api.control_outbox,

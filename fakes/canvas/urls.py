@@ -104,6 +104,17 @@ ROUTES = (
     Route(("GET",), "/api/lti/security/jwks", "jwks"),
 )
 
+#: GET endpoints that change nothing (``casim serve --state`` saves nothing after them). Not
+#: the ones that count as viewing content for module requirements (page, assignment, quiz,
+#: discussion and file reads), nor the HTML pages and LTI steps.
+READS = frozenset(
+    r.endpoint
+    for r in ROUTES
+    if r.methods == ("GET",)
+    and r.endpoint.startswith(("list_", "get_"))
+    and r.endpoint not in {"get_assignment", "get_file", "get_discussion", "get_quiz"}
+) | {"jwks"}
+
 
 def build_app(backend: CanvasBackend, **kwargs: object) -> FakeApp:
     """The Canvas WSGI app over ``backend`` (control-plane extras in ``kwargs``)."""
@@ -121,5 +132,6 @@ def build_app(backend: CanvasBackend, **kwargs: object) -> FakeApp:
             "lti_keys": pages.control_lti_keys,
         },
         around=handlers.around,
+        reads=READS,
         **kwargs,  # type: ignore[arg-type]
     )

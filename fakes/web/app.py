@@ -4,6 +4,7 @@ and the ``/_sim/`` control plane that every fake carries."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ class FakeApp:
         control: dict[str, ControlHandler] | None = None,
         on_world_reset: Callable[[int | None], None] | None = None,
         around: Callable[[ApiRequest, Callable[[], ApiResponse]], ApiResponse] | None = None,
+        reads: frozenset[str] = frozenset(),
     ) -> None:
         self.name = name
         self.backend = backend
@@ -99,6 +101,9 @@ class FakeApp:
         self.journal_enabled = True
         self._on_world_reset = on_world_reset
         self._around = around
+        #: Endpoints whose GET changes nothing: persistence does not look at the world after them.
+        self.reads = reads
+        self._endpoint: Any = threading.local()
         self._url_map = Map(
             [Rule(r.rule, endpoint=r.endpoint, methods=list(r.methods)) for r in routes],
             strict_slashes=False,
@@ -110,6 +115,10 @@ class FakeApp:
                     f"{name}: route {route.rule} names missing handler {route.endpoint}"
                 )
         self.faults = FaultRules(backend.world.seed)
+        #: World-level control operations (snapshot, restore) the world plugs in.
+        self.world_controls: dict[str, ControlHandler] = {}
+        #: Called after every request that may have changed state (persistence).
+        self.on_change: Callable[[], None] | None = None
         #: On sockets latency and timeouts really wait; in-process they move the shared clock.
         self.real_time_faults = False
         self._control: dict[str, ControlHandler] = {
@@ -130,8 +139,12 @@ class FakeApp:
         if (raw.content_length or 0) <= MAX_BODY_BYTES:
             raw.get_data()  # cache the body, so the journal keeps it after form parsing
         request = ApiRequest(raw)
+        self._endpoint.name = None
         if raw.path.startswith(CONTROL_PREFIX):
-            return self._to_werkzeug(self._handle_control(request))
+            answer = self._handle_control(request)
+            if self.on_change is not None and answer.status < 400 and raw.method != "GET":
+                self.on_change()
+            return self._to_werkzeug(answer)
         rule = self.faults.pick(raw.method, raw.path) if self.faults.rules else None
         if rule is not None and rule.action in ("latency", "timeout"):
             if self.real_time_faults:
@@ -149,6 +162,8 @@ class FakeApp:
                 answer = self._dispatch(request)
             if self.journal_enabled:
                 self._record(request, answer)
+        if self.on_change is not None and answer.status < 400 and not self._read_only(raw.method):
+            self.on_change()  # saved before the client hears of it: an answered success survives a crash
         if rule is not None and rule.action == "drop":
             raise ConnectionDropped("drop", acted=True)
         return self._to_werkzeug(answer)
@@ -160,6 +175,7 @@ class FakeApp:
                 endpoint, values = adapter.match(request.path, method=request.method)
             except (NotFound, MethodNotAllowed):
                 raise RouteNotFound(request.method, request.path) from None
+            self._endpoint.name = endpoint
             handler = getattr(self.handlers, endpoint)
             if self._around is None:
                 return handler(request, **values)
@@ -173,6 +189,10 @@ class FakeApp:
             return self._around(request, call)
         except Exception as exc:  # every failure leaves as the real service's answer
             return self.render_error(exc)
+
+    def _read_only(self, method: str) -> bool:
+        """Whether the request just answered was a GET of an endpoint that changes nothing."""
+        return method in ("GET", "HEAD") and getattr(self._endpoint, "name", None) in self.reads
 
     def render_error(self, exc: BaseException) -> ApiResponse:
         """The service's answer for ``exc`` (the first table entry along its MRO)."""
@@ -218,7 +238,7 @@ class FakeApp:
     # -- control plane ------------------------------------------------------------------------
     def _handle_control(self, request: ApiRequest) -> ApiResponse:
         op = request.path[len(CONTROL_PREFIX) :].strip("/")
-        handler = self._control.get(op)
+        handler = self._control.get(op) or self.world_controls.get(op)
         if handler is None:
             return json_response(
                 {"error": f"unknown control operation {op!r}", "operations": sorted(self._control)},
