@@ -267,6 +267,21 @@ class Window:
         self.browser.submit(self, frame, form, values or {})
 
 
+class _Borrowed(httpx.BaseTransport):
+    """The network, lent to one browser: closing the browser must not close the connections
+    every other browser (and the scenario's API clients) share. Found by the load test: a
+    student closing their browser reset the sockets of 30 others mid-launch."""
+
+    def __init__(self, network: httpx.BaseTransport) -> None:
+        self._network = network
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._network.handle_request(request)
+
+    def close(self) -> None:
+        """The network's owner closes it (``Fakes.close``)."""
+
+
 class Browser:
     """One person's browser on a network (the fakes' in-process router or loopback)."""
 
@@ -284,7 +299,7 @@ class Browser:
         self.name = name
         #: False pauses at every auto-submitted form (a test can read or change it first).
         self.run_scripts = run_scripts
-        self.http = httpx.Client(transport=network, follow_redirects=False, timeout=30.0)
+        self.http = httpx.Client(transport=_Borrowed(network), follow_redirects=False, timeout=30.0)
         self.jar = CookieJar(clock, third_party_cookies)
         self.windows: list[Window] = []
         #: Every request the browser sent (method, url, status), for reports.
