@@ -449,15 +449,12 @@ class AccredibleResponses:
         meta = args.get("meta_data")
         if meta is not None and not isinstance(meta, dict):
             raise exc.BadRequest("meta_data must be an object")
-        for key in (
-            "email",
-            "recipient.email",
-            "recipient_id",
-            "recipient.id",
-            "recipient.name",
-            "license_id",
-        ):
-            if key in args and not isinstance(args[key], str | int):
+        for key in ("email", "recipient.email", "recipient.name"):
+            if key in args and not isinstance(args[key], str):  # fuzz: an int here was a 500
+                raise exc.BadRequest(f"{key} must be a string")
+        for key in ("recipient_id", "recipient.id", "license_id"):
+            value = args.get(key)
+            if key in args and (isinstance(value, bool) or not isinstance(value, str | int)):
                 raise exc.BadRequest(f"{key} must be a string")
         return self.backend.find_credentials(
             caller,

@@ -135,7 +135,6 @@ class ApiRequest:
     def json(self) -> Any:
         """The JSON body, ``None`` when there is none; :class:`BadRequestBody` when malformed."""
         if not self._json_done:
-            self._json_done = True
             self._check_size()
             data = self._raw.get_data()
             if len(data) > MAX_BODY_BYTES:
@@ -145,4 +144,7 @@ class ApiRequest:
                     self._json = json.loads(data)
                 except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                     raise BadRequestBody(f"malformed JSON body: {exc}") from None
+                except RecursionError:  # found by the endpoint fuzz: "[[[[...]]]]" was a 500
+                    raise BadRequestBody("malformed JSON body: nested too deeply") from None
+            self._json_done = True
         return self._json
