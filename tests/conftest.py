@@ -115,3 +115,18 @@ def accredible(casim: Fakes) -> dict[str, AccredibleRegion]:
         ).raise_for_status()
         out[region] = AccredibleRegion(http, f"{region}-key", region)
     return out
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the numbers tests measured (load test, crash test) after the run, even under
+    xdist and without ``-s``: tests hand them over as the ``casim_numbers`` property."""
+    lines = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "casim_numbers"
+    ]
+    if lines:
+        terminalreporter.section("casim numbers")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

@@ -56,7 +56,9 @@ def _launch(ctx: RunContext, alias: str, n: int) -> tuple[str, list[tuple[str, s
 
 
 @pytest.mark.parametrize(("region", "new_tab"), [("us", "false"), ("eu", "true")])
-def test_fifty_students_launching_twice_at_once_get_one_credential_each(region, new_tab):
+def test_fifty_students_launching_twice_at_once_get_one_credential_each(
+    region, new_tab, record_property
+):
     (scenario,) = load_text(SETUP.format(region=region, new_tab=new_tab, students=STUDENTS))
     totals = Counter()
     started = time.perf_counter()
@@ -102,9 +104,11 @@ def test_fifty_students_launching_twice_at_once_get_one_credential_each(region, 
             totals["browser_requests"] += sum(sent.values())
             totals["launches"] += len(outcomes)
     seconds = time.perf_counter() - started
-    print(
-        f"\nload {region}: {ROUNDS} rounds x {STUDENTS} students x {LAUNCHES_EACH} launches = "
+    numbers = (
+        f"load {region}: {ROUNDS} rounds x {STUDENTS} students x {LAUNCHES_EACH} launches = "
         f"{totals['launches']} launches, {totals['requests']} requests served "
         f"({totals['browser_requests']} from browsers), 0 errors, {seconds:.1f} s "
         f"({totals['requests'] / seconds:.0f} requests/s)"
     )
+    print("\n" + numbers)
+    record_property("casim_numbers", numbers)

@@ -37,7 +37,9 @@ def _us(info: dict[str, Any]) -> httpx.Client:
     )
 
 
-def test_sigkill_mid_load_loses_no_credential_the_clients_were_told_about(tmp_path):
+def test_sigkill_mid_load_loses_no_credential_the_clients_were_told_about(
+    tmp_path, record_property
+):
     state = tmp_path / "world.json"
     proc, info = _serve(state)
     told: list[dict[str, Any]] = []
@@ -107,9 +109,8 @@ def test_sigkill_mid_load_loses_no_credential_the_clients_were_told_about(tmp_pa
         proc.wait(timeout=20)
         proc.stdout.close()
         proc.stderr.close()
-    print(
-        f"\nSIGKILL test: {len(told)} credentials answered before the kill, {len(kept)} on restart"
-    )
+    numbers = f"SIGKILL test: {len(told)} credentials answered before the kill, {len(kept)} kept"
+    record_property("casim_numbers", numbers)
     missing = [c["id"] for c in told if c["id"] not in kept]
     assert missing == []
     for credential in told:
