@@ -82,7 +82,7 @@ def time_calls(n, call):
     return (time.perf_counter() - started) / n * 1e6
 
 
-def measure(rounds, calls):
+def measure(rounds, calls, flow_repeat=10, suite_repeat=2):
     rows = {}
     for transport in ("inprocess", "socket"):
         with start_fakes(transport) as fakes:
@@ -121,9 +121,11 @@ def measure(rounds, calls):
     for transport in ("inprocess", "socket"):
         with start_fakes(transport) as fakes:
             for label, scenarios, repeat in (
-                ("seed_flow", seed_flow, 10),
-                ("bundled_scenario", suite, 2),
+                ("seed_flow", seed_flow, flow_repeat),
+                ("bundled_scenario", suite, suite_repeat),
             ):
+                if not repeat:
+                    continue
                 run_scenario(fakes, scenarios[0])  # warm-up
                 per_round = []
                 for _ in range(rounds):
