@@ -9,14 +9,13 @@ import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from sim.scenario.loader import LoadedScenario, load_file
+from sim.scenario.loader import LoadedScenario
 from sim.scenario.runner import ScenarioResult, run_scenario
 from sim.transport import Fakes, Transport, start_fakes
 
 Job = tuple[LoadedScenario, Transport]
 
 _worker_fakes: dict[str, Fakes] = {}
-_worker_files: dict[str, list[LoadedScenario]] = {}
 
 
 def run_jobs(
@@ -53,8 +52,7 @@ def run_jobs(
         futures = {
             pool.submit(
                 _run_in_worker,
-                scenario.file,
-                scenario.name,
+                scenario,
                 transport,
                 seed,
                 keep_evidence,
@@ -80,16 +78,14 @@ def apply_quirks(fakes: Fakes, quirks: list[str] | tuple[str, ...]) -> None:
 
 
 def _run_in_worker(
-    file: str,
-    name: str,
+    scenario: LoadedScenario,
     transport: Transport,
     seed: int | None,
     keep_evidence: bool,
     quirks: tuple[str, ...] = (),
 ) -> ScenarioResult:
-    if file not in _worker_files:
-        _worker_files[file] = load_file(file)
-    scenario = next(s for s in _worker_files[file] if s.name == name)
+    # The parsed scenario travels to the worker (a few KB pickled): parsing its file again
+    # there cost 5 ms a scenario, a third of the -n 2 gain (bench/run.py, suite throughput).
     if transport not in _worker_fakes:
         _worker_fakes[transport] = start_fakes(transport)
         apply_quirks(_worker_fakes[transport], quirks)
