@@ -205,7 +205,7 @@ class World:
 
     def journal(self) -> list[dict[str, Any]]:
         """All fakes' journals merged in the order the requests happened."""
-        entries = [e for app in self.apps.values() for e in app.journal]
+        entries = [e for app in self.apps.values() for e in app.entries()]
         return sorted(entries, key=lambda e: e["seq"])
 
 

@@ -97,7 +97,7 @@ class FakeApp:
         self.backend = backend
         self.handlers = handlers
         self.errors = errors
-        self.journal: list[dict[str, Any]] = []
+        self.journal: list[_Exchange] = []
         self.journal_enabled = True
         self._on_world_reset = on_world_reset
         self._around = around
@@ -212,28 +212,26 @@ class FakeApp:
 
     # -- journal ------------------------------------------------------------------------------
     def _record(self, request: ApiRequest, answer: ApiResponse) -> None:
+        """Keep the raw exchange; it is rendered as a journal entry only when someone reads
+        the journal (rendering every request cost ~8% of an in-process call: bench/run.py)."""
         world = self.backend.world
-        req_headers = {k.lower(): v for k, v in request.headers.items()}
+        headers = request.headers
         self.journal.append(
-            {
-                "seq": world.next_seq(),
-                "at": iso(world.clock.now()),
-                "service": self.name,
-                "method": request.method,
-                "path": request.path,
-                "query": request.query_string,
-                "request_headers": {
-                    k: _mask(k, req_headers[k]) for k in _JOURNAL_HEADERS if k in req_headers
-                },
-                "request_body": _cut(request.body_text()),
-                "status": answer.status,
-                "response_headers": {
-                    k.lower(): v
-                    for k, v in [("content-type", answer.content_type), *answer.headers]
-                },
-                "response_body": _cut(answer.body_bytes().decode("utf-8", "replace")),
-            }
+            _Exchange(
+                world.next_seq(),
+                world.clock.now(),
+                request.method,
+                request.path,
+                request.query_string,
+                [(k, headers[k]) for k in _JOURNAL_HEADERS if k in headers],
+                request.body_bytes(),
+                answer,
+            )
         )
+
+    def entries(self, since: int = 0) -> list[dict[str, Any]]:
+        """The journal entries after sequence number ``since``, as ``/_sim/journal`` shows them."""
+        return [e.render(self.name) for e in self.journal if e.seq > since]
 
     # -- control plane ------------------------------------------------------------------------
     def _handle_control(self, request: ApiRequest) -> ApiResponse:
@@ -330,7 +328,45 @@ class FakeApp:
             self.journal = []
             return json_response({"entries": []})
         since = int(dict(request.query_pairs()).get("since", 0) or 0)
-        return json_response({"entries": [e for e in self.journal if e["seq"] > since]})
+        return json_response({"entries": self.entries(since)})
+
+
+class _Exchange:
+    """One request and its answer, as they were; rendered on demand."""
+
+    __slots__ = ("answer", "at", "body", "headers", "method", "path", "query", "seq")
+
+    def __init__(
+        self,
+        seq: int,
+        at: datetime,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        answer: ApiResponse,
+    ) -> None:
+        self.seq, self.at, self.method, self.path, self.query = seq, at, method, path, query
+        self.headers, self.body, self.answer = headers, body, answer
+
+    def render(self, service: str) -> dict[str, Any]:
+        answer = self.answer
+        return {
+            "seq": self.seq,
+            "at": iso(self.at),
+            "service": service,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "request_headers": {k: _mask(k, v) for k, v in self.headers},
+            "request_body": _cut(self.body.decode("utf-8", "replace")),
+            "status": answer.status,
+            "response_headers": {
+                k.lower(): v for k, v in [("content-type", answer.content_type), *answer.headers]
+            },
+            "response_body": _cut(answer.body_bytes().decode("utf-8", "replace")),
+        }
 
 
 def _mask(name: str, value: str) -> str:

@@ -31,12 +31,13 @@ class ApiResponse:
     content_type: str = "application/json; charset=utf-8"
 
     def body_bytes(self) -> bytes:
-        """The body as sent on the wire."""
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode()
-        return json.dumps(self.body, separators=(",", ":")).encode()
+        """The body as sent on the wire (encoded once: the journal and the wire share it)."""
+        if not isinstance(self.body, bytes):
+            if isinstance(self.body, str):
+                self.body = self.body.encode()
+            else:
+                self.body = json.dumps(self.body, separators=(",", ":")).encode()
+        return self.body
 
 
 def json_response(
@@ -127,6 +128,10 @@ class ApiRequest:
     @property
     def is_json(self) -> bool:
         return self._raw.mimetype == "application/json" or self._raw.mimetype.endswith("+json")
+
+    def body_bytes(self) -> bytes:
+        """The raw body."""
+        return self._raw.get_data()
 
     def body_text(self) -> str:
         """The raw body as text (for the journal)."""
