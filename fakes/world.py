@@ -73,10 +73,11 @@ class World:
         self._saved: str | None = None
         #: Notes kept with the world in snapshots (``casim serve`` keeps its ports and tokens).
         self.meta: dict[str, Any] = {}
-        for app in self.apps.values():
+        for name, app in self.apps.items():
             app.world_controls = {
                 "snapshot": self._control_snapshot,
                 "restore": self._control_restore,
+                "restart": self._restart_control(name),
             }
         self.state.fetch = self.fetch_json
 
@@ -92,6 +93,37 @@ class World:
             return json_response({"error": f"restore: {error}"}, 400)
         self.persist()
         return json_response({"restored": True, "services": sorted(self.apps)})
+
+    def _restart_control(self, name: str) -> Any:
+        def control(request: Any) -> Any:
+            if request.method != "POST":
+                raise ValueError('POST {"keep_state": true|false}')
+            body = request.json() or {}
+            keep = body.get("keep_state", True)
+            if not isinstance(keep, bool):
+                raise ValueError("keep_state must be true or false")
+            self.restart(name, keep_state=keep)
+            return json_response({"restarted": name, "keep_state": keep})
+
+        return control
+
+    def restart(self, name: str, *, keep_state: bool = True) -> None:
+        """One fake goes down and comes back: its faults are gone; its state either comes
+        back through a snapshot round trip (as ``casim serve --state`` reloads it) or is lost
+        (a server without a state file). The journal and the clock are the harness's: kept."""
+        app = self.apps[name]
+        app.faults.clear()
+        backend = app.backend
+        if not keep_state:
+            with backend.lock:
+                backend.reset()
+            return
+        saved = json.loads(json.dumps(snapshot.dump_backend(backend)))
+        state = {k: snapshot.decode(v, backend=backend) for k, v in saved.items()}
+        with backend.lock:
+            backend.__dict__.update(state)
+            if "lti" in state:
+                state["lti"].backend = backend
 
     def publish(self, urls: dict[str, str], transport: httpx.BaseTransport) -> None:
         """Record the base URL each fake is known by, and how the fakes reach URLs (the tool

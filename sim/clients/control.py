@@ -38,6 +38,10 @@ class ControlClient:
         """A fault rule on this fake (see ``fakes.web.faults``)."""
         return send(self.http, "POST", "/_sim/faults", json=rule).json()["rule"]
 
+    def restart(self, *, keep_state: bool = True) -> dict[str, Any]:
+        """This fake restarts (``/_sim/restart``), keeping its state or losing it."""
+        return send(self.http, "POST", "/_sim/restart", json={"keep_state": keep_state}).json()
+
     def clear_faults(self) -> None:
         send(self.http, "DELETE", "/_sim/faults")
 

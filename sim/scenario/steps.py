@@ -731,6 +731,21 @@ def fault(ctx: RunContext, p: Fault) -> None:
     ctx.control(service).add_fault(**rule)
 
 
+class Restart(Strict):
+    service: Service = Field(description="Which fake (accredible: the issuer's region).")
+    keep_state: bool = Field(
+        True,
+        description="true: it comes back with its state (casim serve --state); false: empty.",
+    )
+
+
+@step("restart", Restart)
+def restart(ctx: RunContext, p: Restart) -> None:
+    """A fake restarts: its faults are gone, its state kept (saved and loaded) or lost."""
+    service = ctx.accredible_service if p.service == "accredible" else p.service
+    ctx.control(service).restart(keep_state=p.keep_state)
+
+
 class ClearFaults(Strict):
     service: Service | None = Field(None, description="Which fake (all when absent).")
 

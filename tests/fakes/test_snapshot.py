@@ -120,3 +120,20 @@ def test_a_state_file_is_rewritten_after_changes_only(tmp_path, saved):
         refused = eu.post("/v1/credentials", json={"credential": {"group_id": group}}, headers=key)
         assert refused.status_code >= 400
         assert state.read_text() == eu.get("/_sim/snapshot").text
+
+
+def test_a_restart_keeps_state_through_a_snapshot_or_loses_it(casim, saved):
+    canvas, eu = casim.client("canvas"), casim.client("accredible-eu")
+    canvas.post("/_sim/restore", content=saved["text"]).raise_for_status()
+    eu.post("/_sim/faults", json={"action": "status", "status": 503}).raise_for_status()
+    answer = eu.post("/_sim/restart", json={"keep_state": True})
+    assert answer.json() == {"restarted": "accredible-eu", "keep_state": True}
+    assert canvas.get("/_sim/snapshot").text == saved["text"]  # everything came back
+    assert eu.get("/_sim/faults").json()["rules"] == []  # faults do not survive a restart
+
+    eu.post("/_sim/restart", json={"keep_state": False}).raise_for_status()
+    after = canvas.get("/_sim/snapshot").json()["services"]
+    assert after["accredible-eu"]["credentials"] == {} and after["accredible-eu"]["keys"] == {}
+    assert after["canvas"] == saved["data"]["services"]["canvas"]  # the others are untouched
+    bad = eu.post("/_sim/restart", json={"keep_state": "yes"})
+    assert bad.status_code == 400
