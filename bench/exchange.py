@@ -85,9 +85,15 @@ def time_calls(n, call):
 def measure(rounds, calls, flow_repeat=10, suite_repeat=2):
     rows = {}
     for transport in ("inprocess", "socket"):
-        with start_fakes(transport) as fakes:
+        # On sockets: the fakes under their 127.0.0.1 address and a plain httpx.Client, the
+        # same client the baseline gets (no *.localhost name rewriting on our side only).
+        with start_fakes(transport, hostnames=False) as fakes:
             list_path, auth, cred_body, key = seed(fakes)
-            canvas, us = fakes.client("canvas"), fakes.client("accredible-us")
+            if transport == "socket":
+                canvas = httpx.Client(base_url=fakes.urls["canvas"])
+                us = httpx.Client(base_url=fakes.urls["accredible-us"])
+            else:
+                canvas, us = fakes.client("canvas"), fakes.client("accredible-us")
             listed = canvas.get(list_path, headers=auth)
             made = us.post("/v1/credentials", json=cred_body, headers=key)
             list_call = partial(canvas.get, list_path, headers=auth)
@@ -98,6 +104,9 @@ def measure(rounds, calls, flow_repeat=10, suite_repeat=2):
             rows[f"ours-{transport}/create_credential"] = [
                 time_calls(calls, create_call) for _ in range(rounds)
             ]
+            if transport == "socket":
+                canvas.close()
+                us.close()
     with HTTPServer(host="127.0.0.1", port=0, threaded=True) as server:
         server.expect_request("/list").respond_with_data(
             listed.content,
