@@ -119,11 +119,7 @@ class World:
                 backend.reset()
             return
         saved = json.loads(json.dumps(snapshot.dump_backend(backend)))
-        state = {k: snapshot.decode(v, backend=backend) for k, v in saved.items()}
-        with backend.lock:
-            backend.__dict__.update(state)
-            if "lti" in state:
-                state["lti"].backend = backend
+        snapshot.install(backend, snapshot.decode_state(saved))
 
     def publish(self, urls: dict[str, str], transport: httpx.BaseTransport) -> None:
         """Record the base URL each fake is known by, and how the fakes reach URLs (the tool
@@ -180,10 +176,8 @@ class World:
         unknown = set(data["services"]) - set(self.apps)
         if unknown:
             raise snapshot.SnapshotError(f"unknown services {sorted(unknown)}")
-        decoded = {
-            name: {k: snapshot.decode(v, backend=self.apps[name].backend) for k, v in state.items()}
-            for name, state in data["services"].items()
-        }  # everything decoded before anything changes
+        # everything decoded before anything changes
+        decoded = {name: snapshot.decode_state(state) for name, state in data["services"].items()}
         world = data["world"]
         self.state.seed = int(world["seed"])
         self.state.quirks = set(world.get("quirks", []))
@@ -191,11 +185,7 @@ class World:
         self.state.clock.reset(datetime.fromisoformat(world["clock_start"]))
         self.state.clock._offset = timedelta(seconds=float(world["clock_offset"]))
         for name, state in decoded.items():
-            backend = self.apps[name].backend
-            with backend.lock:
-                backend.__dict__.update(state)
-                if "lti" in state:
-                    state["lti"].backend = backend
+            snapshot.install(self.apps[name].backend, state)
 
     def persist_to(self, path: str) -> bool:
         """Keep the world in ``path``: load it now if it exists (answer True), then save it

@@ -71,9 +71,9 @@ def encode(value: Any) -> Any:
     return {"__type__": name, **{k: encode(v) for k, v in fields.items() if k not in _SKIP}}
 
 
-def decode(value: Any, *, backend: Any = None) -> Any:
+def decode(value: Any) -> Any:
     if isinstance(value, list):
-        return [decode(v, backend=backend) for v in value]
+        return [decode(v) for v in value]
     if not isinstance(value, dict):
         return value
     if "__dt__" in value:
@@ -81,13 +81,11 @@ def decode(value: Any, *, backend: Any = None) -> Any:
     if "__date__" in value:
         return date.fromisoformat(value["__date__"])
     if "__set__" in value:
-        return {decode(v, backend=backend) for v in value["__set__"]}
+        return {decode(v) for v in value["__set__"]}
     if "__tuple__" in value:
-        return tuple(decode(v, backend=backend) for v in value["__tuple__"])
+        return tuple(decode(v) for v in value["__tuple__"])
     if "__items__" in value:
-        return {
-            decode(k, backend=backend): decode(v, backend=backend) for k, v in value["__items__"]
-        }
+        return {decode(k): decode(v) for k, v in value["__items__"]}
     if "__key__" in value:
         from fakes.core.keys import signing_key
 
@@ -100,22 +98,33 @@ def decode(value: Any, *, backend: Any = None) -> Any:
         cls = REGISTRY.classes.get(value["__type__"])
         if cls is None:
             raise SnapshotError(f"unknown record type {value['__type__']!r}")
-        fields = {k: decode(v, backend=backend) for k, v in value.items() if k != "__type__"}
+        fields = {k: decode(v) for k, v in value.items() if k != "__type__"}
         if dataclasses.is_dataclass(cls):
             return cls(**fields)
         record = cls.__new__(cls)
         record.__dict__.update(fields)
-        if cls.__name__ == "IdSource":
+        if cls.__name__ == "IdSource":  # its lock is wiring (_SKIP), made anew
             record._lock = threading.Lock()
-        if "_next" in fields and cls.__name__ == "IdSource":
-            record._next = dict(fields["_next"])
         return record
-    return {k: decode(v, backend=backend) for k, v in value.items()}
+    return {k: decode(v) for k, v in value.items()}
 
 
 def dump_backend(backend: Any) -> dict[str, Any]:
     with backend.lock:
         return {k: encode(v) for k, v in vars(backend).items() if k not in _SKIP}
+
+
+def decode_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A backend's state as ``dump_backend`` wrote it, rebuilt (nothing installed yet)."""
+    return {k: decode(v) for k, v in state.items()}
+
+
+def install(backend: Any, state: dict[str, Any]) -> None:
+    """Replace ``backend``'s state with decoded ``state``; the LTI helper points back at it."""
+    with backend.lock:
+        backend.__dict__.update(state)
+        if "lti" in state:
+            state["lti"].backend = backend
 
 
 def write_atomically(path: str | Path, text: str) -> None:

@@ -141,9 +141,9 @@ class FakeApp:
         request = ApiRequest(raw)
         self._endpoint.name = None
         if raw.path.startswith(CONTROL_PREFIX):
+            self._endpoint.name = CONTROL_PREFIX  # a control GET (journal, snapshot) reads only
             answer = self._handle_control(request)
-            if self.on_change is not None and answer.status < 400 and raw.method != "GET":
-                self.on_change()
+            self._changed(raw.method, answer)
             return self._to_werkzeug(answer)
         rule = self.faults.pick(raw.method, raw.path) if self.faults.rules else None
         if rule is not None and rule.action in ("latency", "timeout"):
@@ -162,8 +162,7 @@ class FakeApp:
                 answer = self._dispatch(request)
             if self.journal_enabled:
                 self._record(request, answer)
-        if self.on_change is not None and answer.status < 400 and not self._read_only(raw.method):
-            self.on_change()  # saved before the client hears of it: an answered success survives a crash
+        self._changed(raw.method, answer)  # before the client hears of it: survives a crash
         if rule is not None and rule.action == "drop":
             raise ConnectionDropped("drop", acted=True)
         return self._to_werkzeug(answer)
@@ -190,9 +189,15 @@ class FakeApp:
         except Exception as exc:  # every failure leaves as the real service's answer
             return self.render_error(exc)
 
-    def _read_only(self, method: str) -> bool:
-        """Whether the request just answered was a GET of an endpoint that changes nothing."""
-        return method in ("GET", "HEAD") and getattr(self._endpoint, "name", None) in self.reads
+    def _changed(self, method: str, answer: ApiResponse) -> None:
+        """Tell persistence (``on_change``) of a success that may have changed state: anything
+        but a GET of an endpoint in ``reads`` or of the control plane."""
+        if self.on_change is None or answer.status >= 400:
+            return
+        name = getattr(self._endpoint, "name", None)
+        if method in ("GET", "HEAD") and (name == CONTROL_PREFIX or name in self.reads):
+            return
+        self.on_change()
 
     def render_error(self, exc: BaseException) -> ApiResponse:
         """The service's answer for ``exc`` (the first table entry along its MRO)."""
