@@ -41,6 +41,7 @@ from fakes.web import (
     BadRequestBody,
     BodyTooLarge,
     json_response,
+    seed_specs,
     text_response,
 )
 from fakes.web.app import RouteNotFound
@@ -585,17 +586,8 @@ class AccredibleResponses:
         Body ``{"issuers": [{"name", "api_key", "email"?, "certificate_left"?,
         "auto_publish_api"?, "departments"?: [{"name", "api_key"}]}]}``.
         """
-        body = request.json()
-        if request.method != "POST" or not isinstance(body, dict):
-            raise ValueError(
-                'POST a JSON object such as {"issuers": [{"name": ..., "api_key": ...}]}'
-            )
-        specs = body.get("issuers", [])
-        if not isinstance(specs, list):
-            raise ValueError("'issuers' must be a list")
+        specs = seed_specs(request, "issuers", ("name", "api_key"))
         for i, spec in enumerate(specs):
-            if not isinstance(spec, dict) or not spec.get("name") or not spec.get("api_key"):
-                raise ValueError(f"issuers[{i}] needs 'name' and 'api_key'")
             keys = [spec["api_key"]] + [
                 d.get("api_key") for d in spec.get("departments", []) if isinstance(d, dict)
             ]

@@ -41,6 +41,7 @@ from fakes.web import (
     BadRequestBody,
     BodyTooLarge,
     json_response,
+    seed_specs,
     text_response,
 )
 from fakes.web.app import RouteNotFound
@@ -1577,17 +1578,8 @@ class CanvasResponses:
         each user's ``id``, ``login_id`` and ``token``. Courses, enrollments and modules are made
         through the real API afterwards.
         """
-        body = request.json()
-        if request.method != "POST" or not isinstance(body, dict):
-            raise ValueError(
-                'POST a JSON object such as {"users": [{"name": ..., "login_id": ...}]}'
-            )
-        users = body.get("users", [])
-        if not isinstance(users, list):
-            raise ValueError("'users' must be a list")
+        users = seed_specs(request, "users", ("name", "login_id"))
         for i, spec in enumerate(users):
-            if not isinstance(spec, dict) or not spec.get("name") or not spec.get("login_id"):
-                raise ValueError(f"users[{i}] needs 'name' and 'login_id'")
             if spec.get("token") in self.backend.tokens:
                 raise ValueError(f"users[{i}]: token already in use")
         created = []

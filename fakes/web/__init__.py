@@ -11,6 +11,7 @@ from fakes.web.http import (
     BadRequestBody,
     BodyTooLarge,
     json_response,
+    seed_specs,
     text_response,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "Handlers",
     "Route",
     "json_response",
+    "seed_specs",
     "text_response",
 ]

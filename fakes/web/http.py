@@ -57,6 +57,24 @@ def text_response(
     return ApiResponse(status, body, list(headers or []), content_type)
 
 
+def seed_specs(request: ApiRequest, key: str, required: tuple[str, str]) -> list[dict[str, Any]]:
+    """The ``key`` list of a ``POST /_sim/seed`` JSON body, each entry an object with the
+    ``required`` fields; ValueError (the control plane's 400) naming the first bad entry."""
+    body = request.json()
+    if request.method != "POST" or not isinstance(body, dict):
+        first, second = required
+        raise ValueError(
+            f'POST a JSON object such as {{"{key}": [{{"{first}": ..., "{second}": ...}}]}}'
+        )
+    specs = body.get(key, [])
+    if not isinstance(specs, list):
+        raise ValueError(f"'{key}' must be a list")
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict) or not all(spec.get(f) for f in required):
+            raise ValueError(f"{key}[{i}] needs {' and '.join(repr(f) for f in required)}")
+    return specs
+
+
 class ApiRequest:
     """A parsed request: method, path, headers, query, form or JSON body, public base URL."""
 
