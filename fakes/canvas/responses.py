@@ -211,11 +211,11 @@ def paginate(request: ApiRequest, records: list[Any], render: Callable[[Any], An
     page = max(1, page)
     last = max(1, -(-len(records) // per_page))
     chunk = records[(page - 1) * per_page : page * per_page]
-    keep = [(k, v) for k, v in args if k not in _LINK_DROP]
-    base = request.url_without_query
+    keep = urlencode([(k, v) for k, v in args if k not in _LINK_DROP])
+    base = f"{request.url_without_query}?{keep}&" if keep else f"{request.url_without_query}?"
 
     def link(n: int, rel: str) -> str:
-        return f'<{base}?{urlencode([*keep, ("page", str(n)), ("per_page", str(per_page))])}>; rel="{rel}"'
+        return f'<{base}page={n}&per_page={per_page}>; rel="{rel}"'
 
     rels = [(page, "current")]
     if page < last:
@@ -226,6 +226,18 @@ def paginate(request: ApiRequest, records: list[Any], render: Callable[[Any], An
     return json_response(
         [render(r) for r in chunk], 200, [("Link", ",".join(link(n, rel) for n, rel in rels))]
     )
+
+
+#: The ``url`` of a module item in the API, by item type.
+_ITEM_API_URLS = {
+    "ExternalTool": "{base}/api/v1/courses/{cid}/external_tools/sessionless_launch"
+    "?launch_type=module_item&module_item_id={id}",
+    "Page": "{base}/api/v1/courses/{cid}/pages/{page}",
+    "Assignment": "{base}/api/v1/courses/{cid}/assignments/{content}",
+    "Quiz": "{base}/api/v1/courses/{cid}/quizzes/{content}",
+    "Discussion": "{base}/api/v1/courses/{cid}/discussion_topics/{content}",
+    "File": "{base}/api/v1/files/{content}",
+}
 
 
 class Throttle:
@@ -497,16 +509,11 @@ class CanvasResponses:
             out["html_url"] = f"{base}/api/v1/courses/{cid}/module_item_redirect/{item.id}"
         if item.type not in ("Page", "SubHeader", "ExternalUrl"):
             out["content_id"] = item.content_id
-        url = {
-            "ExternalTool": f"{base}/api/v1/courses/{cid}/external_tools/sessionless_launch?launch_type=module_item&module_item_id={item.id}",
-            "Page": f"{base}/api/v1/courses/{cid}/pages/{item.page_url}",
-            "Assignment": f"{base}/api/v1/courses/{cid}/assignments/{item.content_id}",
-            "Quiz": f"{base}/api/v1/courses/{cid}/quizzes/{item.content_id}",
-            "Discussion": f"{base}/api/v1/courses/{cid}/discussion_topics/{item.content_id}",
-            "File": f"{base}/api/v1/files/{item.content_id}",
-        }.get(item.type)
+        url = _ITEM_API_URLS.get(item.type)
         if url:
-            out["url"] = url
+            out["url"] = url.format(
+                base=base, cid=cid, id=item.id, page=item.page_url, content=item.content_id
+            )
         if item.type == "Page":
             out["page_url"] = item.page_url
         if item.type in ("ExternalUrl", "ExternalTool"):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from pytest_httpserver.httpserver import HTTPServerBase
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -43,14 +45,15 @@ class FakeServer(HTTPServerBase):
         self.server.serve_forever(poll_interval=0.02)
 
     def dispatch(self, request: Request) -> Response:
-        return self.application(request)
+        """Unused: requests go straight to :meth:`wsgi` (kept for the base class)."""
+        raise NotImplementedError
 
-    def application(self, request: Request) -> Response:
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """The fake's WSGI app, closing the socket when a fault rule cuts the connection."""
         try:
-            return self.app.handle(request)
+            return self.app(environ, start_response)
         except (ConnectionDropped, FaultTimeout):
-            # A fault rule cut the connection: close the socket without an answer.
-            sock = request.environ.get("werkzeug.socket")
+            sock = environ.get("werkzeug.socket")
             if sock is not None:
                 try:
                     sock.shutdown(socket.SHUT_RDWR)
@@ -65,7 +68,7 @@ class FakeServer(HTTPServerBase):
         self.server = make_server(
             self.host,
             self.port,
-            Request.application(self.application),
+            self.wsgi,
             threaded=True,
             request_handler=_KeepAliveHandler,
         )
