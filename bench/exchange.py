@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import time
 from functools import partial
@@ -24,6 +25,8 @@ from sim.scenario.runner import run_scenario
 from sim.transport import start_fakes
 
 RESULTS = Path(__file__).parent / "results"
+# The baseline's werkzeug server logs a line per request; quiet, as our fakes are.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
 def seed(fakes):

@@ -226,8 +226,9 @@ class LtiTool:
         if state is None or (state.used and not replay_ok) or state.expires_at < now:
             raise LaunchInvalid("the launch state is unknown, used or expired")
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            # one unverified parse gives both (each parse checks every character of the token)
+            parsed = jwt.decode_complete(token, options={"verify_signature": False})
+            header, unverified = parsed["header"], parsed["payload"]
         except jwt.PyJWTError as error:
             raise LaunchInvalid(f"the id_token is not a JWT ({error})") from None
         if header.get("alg") != "RS256":
@@ -248,21 +249,14 @@ class LtiTool:
         if len(audiences) > 1 and unverified.get("azp") != registration.client_id:
             raise LaunchInvalid("azp must name this client when there are several audiences")
         key = self._platform_key(registration.key_set_url, header["kid"])
-        try:
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=["RS256"],
-                options={
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
+        # The signature over the parse above (what jwt.decode does, without parsing again:
+        # each parse checks every character of a ~3 KB token in Python, ~0.1 ms).
+        signing_input = token.rsplit(".", 1)[0].encode()
+        if not _RS256.verify(signing_input, key, parsed["signature"]):
+            raise LaunchInvalid(
+                "the id_token signature does not verify (Signature verification failed)"
             )
-        except jwt.PyJWTError as error:
-            raise LaunchInvalid(f"the id_token signature does not verify ({error})") from None
+        claims = unverified
         stamp = now.timestamp()
         if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= stamp:
             raise LaunchInvalid("the id_token has expired")
@@ -437,3 +431,7 @@ def _identity(claims: dict[str, Any]) -> tuple[str | None, str | None]:
 def _public_key(jwk_json: str) -> Any:
     """A JWK as a key object, parsed once per distinct key."""
     return RSAAlgorithm.from_jwk(jwk_json)
+
+
+#: RS256 as PyJWT verifies it (PKCS#1 v1.5 over SHA-256).
+_RS256 = RSAAlgorithm(RSAAlgorithm.SHA256)

@@ -82,8 +82,9 @@ def seed_specs(request: ApiRequest, key: str, required: tuple[str, str]) -> list
 
 
 class RequestHeaders(dict[str, str]):
-    """Request headers by lower-case name (repeated headers joined by ``", "``, as WSGI
-    servers join them); lookups ignore case."""
+    """Request headers by lower-case name; lookups ignore case. Built by werkzeug's server
+    rules, so a header reads the same in-process and over sockets: repeated headers joined by
+    ``,`` and names with ``_`` dropped (``X_Forwarded`` must not pose as ``X-Forwarded``)."""
 
     __slots__ = ()
 
@@ -100,9 +101,11 @@ class RequestHeaders(dict[str, str]):
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> RequestHeaders:
         headers = cls()
         for name, value in pairs:
+            if "_" in name:
+                continue
             key = name.lower()
             old = dict.get(headers, key)
-            dict.__setitem__(headers, key, value if old is None else f"{old}, {value}")
+            dict.__setitem__(headers, key, value if old is None else f"{old},{value}")
         return headers
 
     @classmethod

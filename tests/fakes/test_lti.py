@@ -209,7 +209,7 @@ def test_canvas_refuses_an_unregistered_redirect_uri(course):
     url = _auth_url(window).replace(
         "redirect_uri=", "redirect_uri=https%3A%2F%2Fevil.example%2F&x="
     )
-    answer = browser.http.get(url, headers={"Cookie": browser.jar.header_for(url, _ctx(window))})
+    answer = browser.fetch("GET", url, {"Cookie": browser.jar.header_for(url, _ctx(window))})
     assert answer.status_code == 400 and "Invalid redirect_uri" in answer.text
     assert course.summary()["groups"] == 0
 
@@ -224,7 +224,7 @@ def test_a_launch_hint_is_single_use(course):
     browser, window, _ = _paused_launch(course)
     url = _auth_url(window)
     window.submit("authorization_redirect_form", {}, frame="tool_content")
-    again = browser.http.get(url, headers={"Cookie": browser.jar.header_for(url, _ctx(window))})
+    again = browser.fetch("GET", url, {"Cookie": browser.jar.header_for(url, _ctx(window))})
     assert "launch_no_longer_valid" in again.text and "id_token" not in again.text
 
 

@@ -174,7 +174,7 @@ def test_headers_ignore_case_and_join_repeats_like_a_wsgi_server():
         )
     )
     assert request.headers.get("authorization") == request.headers["AUTHORIZATION"] == "Bearer t"
-    assert request.headers["X-Many"] == "1, 2"
+    assert request.headers["X-Many"] == "1,2"
     assert "Authorization" in request.headers and "Cookie" not in request.headers
     assert request.base_url == "https://canvas.test"  # the default port left out
     assert request.url_without_query == "https://canvas.test/x"

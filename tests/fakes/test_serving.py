@@ -1,0 +1,172 @@
+"""The socket server shell, spoken to byte by byte: keep-alive, pipelining, chunked bodies,
+``Expect: 100-continue``, HTTP/1.0, and a clear status and a closed connection for a malformed
+request. Every answer here comes from a real fake (Accredible US) on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from fakes.web.http import MAX_BODY_BYTES
+from fakes.web.serving import FakeServer
+from fakes.world import build_world
+
+
+@pytest.fixture(scope="module")
+def served():
+    world = build_world(0)
+    server = FakeServer(world.apps["accredible-us"])
+    server.start()
+    yield server
+    server.stop()
+    world.close()
+
+
+def _connect(server: FakeServer) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    return sock
+
+
+def _read_answer(sock: socket.socket, buffer: bytearray) -> tuple[int, dict[str, str], bytes]:
+    """One answer off the connection (``buffer`` keeps bytes read past it)."""
+    while b"\r\n\r\n" not in buffer:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before a full head: {bytes(buffer)!r}")
+        buffer += chunk
+    head, _, rest = bytes(buffer).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    buffer[:] = rest[length:]
+    return status, headers, rest[:length]
+
+
+def _closed(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def _exchange(
+    server: FakeServer, raw: bytes, *, expect_close: bool = True
+) -> tuple[int, dict[str, str], bytes, bool]:
+    """Send ``raw`` on a new connection; the answer and (if asked) whether it was closed."""
+    with _connect(server) as sock:
+        sock.sendall(raw)
+        status, headers, body = _read_answer(sock, bytearray())
+        return status, headers, body, _closed(sock) if expect_close else False
+
+
+def test_keep_alive_answers_pipelined_requests_in_order_on_one_connection(served):
+    request = b"GET /v1/designs HTTP/1.1\r\nHost: x\r\nAuthorization: Token token=nope\r\n\r\n"
+    clock = b"GET /_sim/clock HTTP/1.1\r\nHost: x\r\n\r\n"
+    with _connect(served) as sock:
+        sock.sendall(request + clock + request)  # three at once, before any answer
+        buffer = bytearray()
+        answers = [_read_answer(sock, buffer) for _ in range(3)]
+        assert [a[0] for a in answers] == [401, 200, 401]
+        assert answers[0][2] == b'{"success":false,"data":"issuer_token not valid"}'
+        assert "now" in json.loads(answers[1][2])
+        assert answers[0][1]["date"].endswith("GMT")
+        sock.sendall(clock)  # still open afterwards
+        assert _read_answer(sock, buffer)[0] == 200
+
+
+def test_connection_close_and_http_1_0_close_after_the_answer(served):
+    status, headers, _, closed = _exchange(
+        served, b"GET /_sim/clock HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert (status, headers["connection"], closed) == (200, "close", True)
+    status, _, _, closed = _exchange(served, b"GET /_sim/clock HTTP/1.0\r\n\r\n")
+    assert (status, closed) == (200, True)
+
+
+def test_chunked_body_and_expect_100_continue_reach_the_fake(served):
+    body = json.dumps({"advance": 60}).encode()
+    chunked = b"".join(
+        f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (body[:5], body[5:])
+    )
+    chunked += b"0\r\n\r\n"
+    with _connect(served) as sock:
+        sock.sendall(
+            b"POST /_sim/clock HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+        )
+        assert sock.recv(64).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(chunked)
+        status, _, answer = _read_answer(sock, bytearray())
+    assert status == 200 and json.loads(answer)["now"] == "2026-01-05T09:01:00Z"
+
+
+def test_head_answers_the_headers_without_the_body(served):
+    with _connect(served) as sock:
+        sock.sendall(b"HEAD /_sim/clock HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /_sim/clock HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while data.count(b"HTTP/1.1 200") < 2 or not data.endswith(b"}"):
+            data += sock.recv(65536)
+    first, _, second = data.partition(b"\r\n\r\n")
+    assert b"Content-Length: " in first and second.startswith(b"HTTP/1.1 200 OK")
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /_sim/clock HTTP/2.0\r\n\r\n", 505),
+        (b"GET /_sim/clock HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+        (b"GET /_sim/clock HTTP/1.1\r\nBad Name: x\r\n\r\n", 400),
+        (b"POST /_sim/clock HTTP/1.1\r\nContent-Length: lots\r\n\r\n", 400),
+        (b"POST /_sim/clock HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", 431),
+        (b"GET / HTTP/1.1\r\nX-Long: " + b"b" * 70000 + b"\r\n\r\n", 431),
+    ],
+)
+def test_a_malformed_request_gets_a_clear_status_and_a_closed_connection(served, raw, status):
+    answer, headers, body, closed = _exchange(served, raw)
+    assert (answer, headers["connection"], closed) == (status, "close", True)
+    assert body.decode().startswith(str(status))
+
+
+def _post_json(path: str, value: object) -> bytes:
+    body = json.dumps(value).encode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+
+
+def test_a_body_over_the_limit_is_refused_with_413_and_not_read(served):
+    seeded = _post_json("/_sim/seed", {"issuers": [{"name": "I", "api_key": "big-k"}]})
+    assert _exchange(served, seeded)[0] == 200
+    head = (
+        b"POST /v1/credentials HTTP/1.1\r\nHost: x\r\nAuthorization: Token token=big-k\r\n"
+        b"Content-Type: application/json\r\nContent-Length: "
+        + str(MAX_BODY_BYTES + 1).encode()
+        + b"\r\n\r\n"
+    )
+    status, headers, body, closed = _exchange(served, head + b"{")  # the rest never comes
+    assert (status, headers["connection"], closed) == (413, "close", True)
+    assert "too large" in body.decode()
+
+
+def test_a_dropped_connection_fault_closes_the_socket_without_an_answer(served):
+    rule = {"action": "reset", "path": "^/v1/designs$", "times": 1}
+    assert _exchange(served, _post_json("/_sim/faults", rule))[0] == 200
+    with _connect(served) as sock:
+        sock.sendall(b"GET /v1/designs HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _closed(sock)
+    again = b"GET /v1/designs HTTP/1.1\r\nHost: x\r\n\r\n"
+    status, *_ = _exchange(served, again, expect_close=False)
+    assert status == 401  # the rule fired once
