@@ -46,25 +46,28 @@ def run_jobs(
                 fakes.close()
         return results  # type: ignore[return-value]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # Jobs go to the workers in chunks (a few per worker, so the work still balances): one
+    # task per scenario cost about 1 ms of pickling and queueing each, in a parent that shares
+    # the two cores with its workers (bench/run.py: -n 2 went from 1.55x to above 1.6x).
+    size = max(1, min(25, len(jobs) // (workers * 8)))
+    chunks = [
+        list(range(start, min(start + size, len(jobs)))) for start in range(0, len(jobs), size)
+    ]
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context(method)
     ) as pool:
         futures = {
             pool.submit(
-                _run_in_worker,
-                scenario,
-                transport,
-                seed,
-                keep_evidence,
-                tuple(quirks or ()),
-            ): i
-            for i, (scenario, transport) in enumerate(jobs)
+                _run_in_worker, [jobs[i] for i in chunk], seed, keep_evidence, tuple(quirks or ())
+            ): chunk
+            for chunk in chunks
         }
         for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            if on_result:
-                on_result(results[i])  # type: ignore[arg-type]
+            for i, result in zip(futures[future], future.result(), strict=True):
+                result.scenario = jobs[i][0]  # not sent back: the parent has it
+                results[i] = result
+                if on_result:
+                    on_result(result)
     return results  # type: ignore[return-value]
 
 
@@ -78,18 +81,21 @@ def apply_quirks(fakes: Fakes, quirks: list[str] | tuple[str, ...]) -> None:
 
 
 def _run_in_worker(
-    scenario: LoadedScenario,
-    transport: Transport,
-    seed: int | None,
-    keep_evidence: bool,
-    quirks: tuple[str, ...] = (),
-) -> ScenarioResult:
-    # The parsed scenario travels to the worker (a few KB pickled): parsing its file again
-    # there cost 5 ms a scenario, a third of the -n 2 gain (bench/run.py, suite throughput).
-    if transport not in _worker_fakes:
-        _worker_fakes[transport] = start_fakes(transport)
-        apply_quirks(_worker_fakes[transport], quirks)
-    return run_scenario(_worker_fakes[transport], scenario, seed=seed, keep_evidence=keep_evidence)
+    jobs: list[Job], seed: int | None, keep_evidence: bool, quirks: tuple[str, ...] = ()
+) -> list[ScenarioResult]:
+    # The parsed scenarios travel to the worker (a few KB pickled each): parsing their files
+    # again there cost 5 ms a scenario, a third of the -n 2 gain (bench/run.py).
+    results = []
+    for scenario, transport in jobs:
+        if transport not in _worker_fakes:
+            _worker_fakes[transport] = start_fakes(transport)
+            apply_quirks(_worker_fakes[transport], quirks)
+        result = run_scenario(
+            _worker_fakes[transport], scenario, seed=seed, keep_evidence=keep_evidence
+        )
+        result.scenario = None  # type: ignore[assignment]
+        results.append(result)
+    return results
 
 
 def default_workers() -> int:

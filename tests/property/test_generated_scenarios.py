@@ -39,6 +39,21 @@ def test_generated_scenarios_hold_every_rule(fakes, case):
     assert result.status == "passed", f"{result.message}\n{text}"
 
 
+@pytest.mark.parametrize(("wait", "sees"), [(None, "launch_error"), (1, "open_in_new_window")])
+@pytest.mark.parametrize("new_tab", [False, True])
+def test_a_replayed_launch_is_refused_and_after_a_wait_its_state_cookie_is_gone(
+    fakes, wait, sees, new_tab
+):
+    """Found by bench/run.py's 1,000 generated scenarios (8 failed): once the 5-minute state
+    cookie has expired, a replay reads as cookies kept out (the new-window page), not as a
+    used state. Either way nothing changes (R11)."""
+    shape = Shape("us", new_tab, "chrome", "none", (), 1, 5, False, "certificate")
+    sequence = [("open", 1), *([("wait", wait)] if wait else []), ("replay", 1)]
+    text, result = run_case(fakes, shape, sequence)
+    assert result.status == "passed", f"{result.message}\n{text}"
+    assert {"expect_sees": {"person": "student1", "sees": sees}} in yaml.safe_load(text)["steps"]
+
+
 @pytest.mark.parametrize("quirk", sorted(QUIRKS))
 def test_a_deliberate_break_of_each_rule_is_found_and_shrunk(fakes, quirk):
     fakes.client("canvas").post("/_sim/quirks", json={"set": [quirk]}).raise_for_status()
