@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
@@ -43,13 +44,17 @@ REDIRECTS = (301, 302, 303, 307, 308)
 def site_of(url: str) -> str:
     """Scheme and registrable domain: ``https://eu.api.accredible.test:8443/x`` → ``https://accredible.test``."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    return _site(parts.scheme, (parts.hostname or "").lower())
+
+
+@lru_cache(maxsize=1024)
+def _site(scheme: str, host: str) -> str:
     try:
         ipaddress.ip_address(host)
-        return f"{parts.scheme}://{host}"
+        return f"{scheme}://{host}"
     except ValueError:
         labels = host.split(".")
-        return f"{parts.scheme}://{'.'.join(labels[-2:])}"
+        return f"{scheme}://{'.'.join(labels[-2:])}"
 
 
 def is_secure(url: str) -> bool:
@@ -267,6 +272,36 @@ class Window:
         self.browser.submit(self, frame, form, values or {})
 
 
+class _Answer:
+    """What came back for one request: status, headers (names in lower case), body."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+        self.headers = [(k.lower(), v) for k, v in headers]
+        self.body = body
+
+    def header(self, name: str) -> str:
+        """The first ``name`` header, ``""`` when there is none."""
+        return next((v for k, v in self.headers if k == name), "")
+
+    def header_list(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k == name]
+
+    def text(self) -> str:
+        """The body decoded by the charset its Content-Type names (UTF-8 when none)."""
+        charset = "utf-8"
+        for param in self.header("content-type").split(";")[1:]:
+            key, _, value = param.strip().partition("=")
+            if key.lower() == "charset" and value:
+                charset = value.strip("\"'")
+        try:
+            return self.body.decode(charset, "replace")
+        except LookupError:
+            return self.body.decode("utf-8", "replace")
+
+
 #: What every browser request may take (connect, read, write, pool), as httpx reads it.
 _TIMEOUT = {"timeout": httpx.Timeout(30.0).as_dict()}
 
@@ -308,6 +343,17 @@ class Browser:
     def close(self) -> None:
         """Close every window (the network belongs to its owner, ``Fakes.close``)."""
         self.windows = []
+
+    def _send(self, method: str, url: str, headers: dict[str, str], content: str | None) -> _Answer:
+        """A request on the network: straight to an in-process fake when the network can
+        (``WorldTransport.exchange``), through :meth:`fetch` otherwise (sockets, other sites)."""
+        exchange = getattr(self.network, "exchange", None)
+        if exchange is not None:
+            answered = exchange(method, url, headers, content.encode() if content else b"")
+            if answered is not None:
+                return _Answer(*answered)
+        response = self.fetch(method, url, headers, content)
+        return _Answer(response.status_code, response.headers.multi_items(), response.content)
 
     def fetch(
         self, method: str, url: str, headers: dict[str, str], content: str | None = None
@@ -389,36 +435,33 @@ class Browser:
             if method == "POST":
                 self.posts.append((window, frame, url, list(fields or [])))
             try:
-                response = self.fetch(method, url, headers, content)
+                response = self._send(method, url, headers, content)
             except (
                 httpx.TransportError,
                 OSError,
             ) as error:  # the server cut the connection or never answered
-                self.history.append((method, url, 0))
                 html = f"<div id='network_error'>This page could not be loaded: {type(error).__name__}.</div>"
-                response = httpx.Response(0, html=html, request=httpx.Request(method, url))
-            self.history.append((method, url, response.status_code))
-            for set_cookie in response.headers.get_list("set-cookie"):
+                response = _Answer(0, [("content-type", "text/html")], html.encode())
+            self.history.append((method, url, response.status))
+            for set_cookie in response.header_list("set-cookie"):
                 self.jar.store(set_cookie, url, ctx)
-            location = response.headers.get("location")
-            if response.status_code in REDIRECTS and location:
+            location = response.header("location")
+            if response.status in REDIRECTS and location:
                 initiator = site_of(url)
                 url = urljoin(url, location)
-                if response.status_code == 303 or (
-                    response.status_code in (301, 302) and method == "POST"
-                ):
+                if response.status == 303 or (response.status in (301, 302) and method == "POST"):
                     method, fields = "GET", None
                 continue
             break
         assert response is not None
         html = (
-            response.text
-            if "html" in response.headers.get("content-type", "")
-            else f"<pre>{response.text}</pre>"
+            response.text()
+            if "html" in response.header("content-type")
+            else f"<pre>{response.text()}</pre>"
         )
         doc = Document.parse(html)
         if top_level:
-            window.url, window.status, window.doc = url, response.status_code, doc
+            window.url, window.status, window.doc = url, response.status, doc
             window.frames = {
                 f.attrs["name"]: Frame(f.attrs["name"])
                 for f in doc.all("iframe")
@@ -429,11 +472,11 @@ class Browser:
             target = window.frames.setdefault(frame, Frame(frame))  # type: ignore[arg-type]
             target.url, target.status, target.doc, target.blocked = (
                 url,
-                response.status_code,
+                response.status,
                 doc,
                 None,
             )
-            refusal = _framing_refusal(response.headers, url, window.site)
+            refusal = _framing_refusal(response.header, url, window.site)
             if refusal:
                 target.doc, target.blocked = None, refusal
                 return
@@ -445,14 +488,14 @@ class Browser:
                 break
 
 
-def _framing_refusal(headers: httpx.Headers, url: str, top_site: str) -> str | None:
+def _framing_refusal(header: Callable[[str], str], url: str, top_site: str) -> str | None:
     """Does the page refuse to be framed by ``top_site`` (X-Frame-Options, CSP frame-ancestors)?"""
-    xfo = headers.get("x-frame-options", "").strip().upper()
+    xfo = header("x-frame-options").strip().upper()
     if xfo == "DENY":
         return "X-Frame-Options: DENY"
     if xfo == "SAMEORIGIN" and site_of(url) != top_site:
         return "X-Frame-Options: SAMEORIGIN"
-    for directive in headers.get("content-security-policy", "").split(";"):
+    for directive in header("content-security-policy").split(";"):
         name, _, sources = directive.strip().partition(" ")
         if name.lower() != "frame-ancestors":
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -109,6 +109,44 @@ class WorldTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         route = self._routes.get(request.url.netloc.decode().lower())
         return (route or self._outside).handle_request(request)
+
+    def exchange(
+        self, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """One request to an in-process fake without httpx's request and response objects
+        (the simulated browser's path: they were ~70 µs of each page it loads); ``None`` when
+        ``url`` is not a fake here. The fake sees what :func:`api_request` would give it for
+        the same request sent through httpx: the Host, the headers, a Content-Length."""
+        parts = urlsplit(url)
+        route = self._routes.get(parts.netloc.lower())
+        if not isinstance(route, AppTransport):
+            return None
+        pairs = [("Host", parts.netloc), *headers.items()]
+        if body or method in ("POST", "PUT", "PATCH"):
+            pairs.append(("Content-Length", str(len(body))))
+        default_port = 443 if parts.scheme == "https" else 80
+        answer = route.app.respond(
+            ApiRequest(
+                method,
+                unquote(parts.path, errors="replace") or "/",
+                query_string=parts.query,
+                headers=RequestHeaders.from_pairs(pairs),
+                body=body if len(body) <= MAX_BODY_BYTES else None,
+                scheme=parts.scheme,
+                server=(parts.hostname or "", parts.port or default_port),
+                content_length=len(body),
+            )
+        )
+        content = answer.body_bytes()
+        return (
+            answer.status,
+            [
+                ("content-type", answer.content_type),
+                *answer.headers,
+                ("content-length", str(len(content))),
+            ],
+            b"" if method == "HEAD" else content,
+        )
 
     def close(self) -> None:
         self._outside.close()

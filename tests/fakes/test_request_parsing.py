@@ -178,3 +178,48 @@ def test_headers_ignore_case_and_join_repeats_like_a_wsgi_server():
     assert "Authorization" in request.headers and "Cookie" not in request.headers
     assert request.base_url == "https://canvas.test"  # the default port left out
     assert request.url_without_query == "https://canvas.test/x"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("GET", "https://canvas.test/courses/1/modules?x=%C3%A9&y=a+b#frag", b""),
+        ("POST", "https://api.accredible.test/v1/canvas/lti/launch", b"id_token=a.b.c&state=s%20t"),
+        ("GET", "http://canvas.test:8080/p%20q/r", b""),
+    ],
+)
+def test_the_browsers_in_process_exchange_hands_the_fake_what_httpx_would(method, url, body):
+    """The simulated browser skips httpx's objects in-process (``WorldTransport.exchange``);
+    the fake must see the same request as through :class:`AppTransport`."""
+    from fakes.web.http import json_response
+    from fakes.web.net import WorldTransport
+    from fakes.world import build_world
+
+    world = build_world(0)
+    app = world.apps["canvas"]
+    seen: list[ApiRequest] = []
+
+    def respond(request: ApiRequest):
+        seen.append(request)
+        return json_response({"ok": True}, 201, [("Set-Cookie", "a=b"), ("Set-Cookie", "c=d")])
+
+    app.respond = respond  # type: ignore[method-assign]
+    host = httpx.URL(url).netloc.decode()
+    network = WorldTransport({host: app})
+    headers = {"User-Agent": "casim-browser (t)", "Cookie": "s=1; t=2"}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    status, answer_headers, content = network.exchange(method, url, headers, body)
+    via_httpx = network.handle_request(httpx.Request(method, url, headers=headers, content=body))
+    via_httpx.read()
+    direct, through_httpx = (_seen(r) | {"headers": dict(r.headers)} for r in seen)
+    through_httpx["headers"] = {
+        k: v
+        for k, v in through_httpx["headers"].items()
+        if k not in ("accept", "accept-encoding", "connection")  # httpx's defaults
+    }
+    assert direct == through_httpx
+    assert (status, content) == (via_httpx.status_code, via_httpx.content)
+    assert [(k.lower(), v) for k, v in answer_headers] == via_httpx.headers.multi_items()
+    assert network.exchange("GET", "https://elsewhere.test/", {}, b"") is None
+    world.close()
