@@ -1,8 +1,9 @@
 """Per-exchange cost of the fakes against a canned-answer baseline, and per-scenario cost.
 
 Three ways to answer the same two calls, one sequential httpx client each:
-  ours-inprocess   the fake through httpx.WSGITransport (no sockets)
-  ours-socket      the fake on a loopback port (threaded werkzeug server, keep-alive)
+  ours-inprocess   the fake in-process (fakes.client(): no sockets, no WSGI), and the same
+                   through a plain httpx.Client on the in-process transport
+  ours-socket      the fake on a loopback port (our HTTP/1.1 server shell, keep-alive)
   baseline-socket  a bare pytest-httpserver answering the fake's own recorded bytes
 Medians of several rounds; the ratios are what to compare.
 """
@@ -107,6 +108,25 @@ def measure(rounds, calls, flow_repeat=10, suite_repeat=2):
             rows[f"ours-{transport}/create_credential"] = [
                 time_calls(calls, create_call) for _ in range(rounds)
             ]
+            if transport == "inprocess":
+                # The same calls through a plain httpx.Client on the same in-process transport
+                # (fakes.client() is an httpx.Client with a short path for plain calls).
+                with (
+                    httpx.Client(transport=fakes.network, base_url=fakes.urls["canvas"]) as c,
+                    httpx.Client(
+                        transport=fakes.network, base_url=fakes.urls["accredible-us"]
+                    ) as u,
+                ):
+                    rows["ours-inprocess-plain-client/list_items"] = [
+                        time_calls(calls, partial(c.get, list_path, headers=auth))
+                        for _ in range(rounds)
+                    ]
+                    rows["ours-inprocess-plain-client/create_credential"] = [
+                        time_calls(
+                            calls, partial(u.post, "/v1/credentials", json=cred_body, headers=key)
+                        )
+                        for _ in range(rounds)
+                    ]
             if transport == "socket":
                 canvas.close()
                 us.close()
