@@ -1,6 +1,6 @@
 """The scenario engine: drives the fakes over HTTP the way people and browsers do.
 
-``sim`` reaches the fakes only through HTTP clients (in-process WSGI or real sockets), never by
+``sim`` reaches the fakes only through HTTP clients (in-process or real sockets), never by
 importing their models, so a scenario runs the same way against any base URL.
 """
 

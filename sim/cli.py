@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         "--transport",
         choices=[*TRANSPORTS, "both"],
         default="inprocess",
-        help="in-process WSGI (fast, default), real loopback sockets, or both",
+        help="in-process (fast, default), real loopback sockets, or both",
     )
     run.add_argument("--seed", type=int, help="override every scenario's seed")
     run.add_argument(

@@ -1,4 +1,4 @@
-"""The transport seam: the same clients run in-process (WSGI, fast) or over real sockets.
+"""The transport seam: the same clients run in-process (fast, no sockets) or over real sockets.
 
 :func:`start_fakes` gives a :class:`Fakes` handle with one ``httpx.Client`` per service;
 nothing above this module knows which transport is underneath.
