@@ -11,6 +11,7 @@ pytest-httpserver baseline. What it speaks, following RFC 9112 as werkzeug's ser
   ``Connection: close`` honoured both ways; ``Expect: 100-continue`` answered;
 - request bodies by ``Content-Length`` or ``Transfer-Encoding: chunked``; a body over the
   fakes' limit is not read (the fake answers 413) and the connection is closed after;
+- a connection silent for :attr:`FakeServer.idle_timeout` seconds is closed;
 - malformed requests (request line, header lines, too many or too long headers, bad
   ``Content-Length`` or chunk sizes) get ``400``/``414``/``431``/``505`` and a closed connection;
 - header names with ``_`` are dropped and repeated headers joined with ``,`` (werkzeug's
@@ -56,8 +57,9 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     block_on_close = False  # idle keep-alive connections must not hold up stopping
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: FakeApp) -> None:
+    def __init__(self, address: tuple[str, int], app: FakeApp, idle_timeout: float) -> None:
         self.app = app
+        self.idle_timeout = idle_timeout
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -92,6 +94,7 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
         with self.server.connections_lock:
             self.server.connections.add(self.connection)
 
@@ -254,6 +257,10 @@ class FakeServer(HTTPServerBase):
     so a fake can be called back while it answers (the tool fetching the platform's keys
     mid-launch). pytest-httpserver's lifecycle; every request goes straight to the fake."""
 
+    #: Seconds a connection may sit silent (between or inside requests) before it is closed,
+    #: so idle keep-alive connections do not hold a thread each for ever (nginx's default).
+    idle_timeout = 75.0
+
     def __init__(self, app: FakeApp, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(host, port, threaded=True)
         self.app = app
@@ -265,7 +272,9 @@ class FakeServer(HTTPServerBase):
     def start(self) -> None:
         if self.is_running():
             raise RuntimeError(f"{self.app.name} is already serving on port {self.port}")
-        self.server = _Server((self.host, self.port), self.app)  # type: ignore[assignment]
+        self.server = _Server(  # type: ignore[assignment]
+            (self.host, self.port), self.app, self.idle_timeout
+        )
         self.port = self.server.server_address[1]  # type: ignore[union-attr]
         self.app.real_time_faults = True
         self.server_thread = threading.Thread(

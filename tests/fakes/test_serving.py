@@ -170,3 +170,18 @@ def test_a_dropped_connection_fault_closes_the_socket_without_an_answer(served):
     again = b"GET /v1/designs HTTP/1.1\r\nHost: x\r\n\r\n"
     status, *_ = _exchange(served, again, expect_close=False)
     assert status == 401  # the rule fired once
+
+
+def test_a_silent_connection_is_closed_after_the_idle_timeout():
+    world = build_world(0)
+    server = FakeServer(world.apps["canvas"])
+    server.idle_timeout = 0.2
+    server.start()
+    try:
+        with _connect(server) as sock:
+            sock.sendall(b"GET /_sim/clock HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_answer(sock, bytearray())[0] == 200
+            assert _closed(sock)  # within the socket's 5 s timeout: the server hung up first
+    finally:
+        server.stop()
+        world.close()
