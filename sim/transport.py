@@ -48,6 +48,10 @@ class FakesClient(httpx.Client):
     redirects, cookies kept when the fake sets any; anything else takes httpx's own path.
     """
 
+    #: httpx internals the short path uses; without any of them (another httpx version) every
+    #: call takes httpx's own path.
+    _INTERNALS = ("_transport", "_mounts", "_event_hooks", "_default_encoding")
+
     def request(  # type: ignore[override]
         self,
         method: str,
@@ -66,7 +70,9 @@ class FakesClient(httpx.Client):
         extensions: Any = None,
     ) -> httpx.Response:
         plain = (
-            isinstance(url, str)
+            all(hasattr(self, name) for name in self._INTERNALS)
+            and hasattr(httpx.Client, "_build_redirect_request")
+            and isinstance(url, str)
             and url.startswith("/")
             and not url.startswith("//")  # httpx reads "//host/x" as another host
             and files is None
@@ -79,8 +85,8 @@ class FakesClient(httpx.Client):
             and self.auth is None
             and not self.params
             and not self.cookies
-            and not getattr(self, "_mounts", True)
-            and not any(getattr(self, "_event_hooks", {"x": [1]}).values())
+            and not self._mounts
+            and not any(self._event_hooks.values())
         )
         if not plain:
             return super().request(

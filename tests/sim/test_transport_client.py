@@ -92,3 +92,23 @@ def test_a_failed_connection_names_its_request():
     with pytest.raises(httpx.ConnectError) as failed:
         client.get("/_sim/clock")
     assert failed.value.request.url.port == port
+
+
+def test_without_the_httpx_internals_it_relies_on_every_call_takes_httpx_own_path(monkeypatch):
+    with start_fakes("inprocess", seed=3) as ours, start_fakes("inprocess", seed=3) as theirs:
+        sent: list[str] = []
+        original = httpx.Client.send
+
+        def counting(self, request, **kwargs):
+            sent.append(request.url.path)
+            return original(self, request, **kwargs)
+
+        monkeypatch.setattr(httpx.Client, "send", counting)
+        short = [_seen(r) for r in _calls(ours.client("canvas"))]
+        # the short path never reaches Client.send; with a cookie in the jar httpx's path does
+        assert sent == ["/courses"]
+        sent.clear()
+        monkeypatch.setattr(FakesClient, "_INTERNALS", ("_a_name_httpx_does_not_have",))
+        fallback = [_seen(r) for r in _calls(theirs.client("canvas"))]
+        assert len(sent) == len(fallback)  # every call went through httpx's own path
+        assert fallback == short
