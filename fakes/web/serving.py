@@ -121,7 +121,7 @@ class _Handler(socketserver.StreamRequestHandler):
         if line in (b"\r\n", b"\n"):  # RFC 9112 2.2: ignore an empty line before a request
             return True
         try:
-            request, keep_alive = self._read_request(line)
+            request, keep_alive, http10 = self._read_request(line)
         except _BadRequest as bad:
             self._send_plain(bad.status, str(bad))
             return False
@@ -147,11 +147,14 @@ class _Handler(socketserver.StreamRequestHandler):
         ]
         if not keep_alive:
             head.append("Connection: close")
+        elif http10:  # an HTTP/1.0 client keeps the connection only when told so
+            head.append("Connection: keep-alive")
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace")
         self.wfile.write(data if request.method == "HEAD" else data + body)
         return keep_alive
 
-    def _read_request(self, line: bytes) -> tuple[ApiRequest, bool]:
+    def _read_request(self, line: bytes) -> tuple[ApiRequest, bool, bool]:
+        """The request, whether the connection stays open after it, whether it is HTTP/1.0."""
         if len(line) > MAX_LINE:
             raise _BadRequest(414, "Request-URI Too Long")
         parts = line.decode("latin-1").rstrip("\r\n").split(" ")
@@ -199,7 +202,7 @@ class _Handler(socketserver.StreamRequestHandler):
             server=self.server.server_address[:2],
             content_length=length,
         )
-        return request, keep_alive
+        return request, keep_alive, version == "HTTP/1.0"
 
     def _read_body(self, headers: RequestHeaders) -> tuple[bytes | None, int | None, bool]:
         """(body or ``None`` when over the limit, its length, whether it was read whole)."""

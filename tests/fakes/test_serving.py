@@ -89,6 +89,12 @@ def test_connection_close_and_http_1_0_close_after_the_answer(served):
     assert (status, headers["connection"], closed) == (200, "close", True)
     status, _, _, closed = _exchange(served, b"GET /_sim/clock HTTP/1.0\r\n\r\n")
     assert (status, closed) == (200, True)
+    with _connect(served) as sock:  # an HTTP/1.0 client that asks to keep the connection
+        buffer = bytearray()
+        for _ in range(2):
+            sock.sendall(b"GET /_sim/clock HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            status, headers, _ = _read_answer(sock, buffer)
+            assert (status, headers["connection"]) == (200, "keep-alive")
 
 
 def test_chunked_body_and_expect_100_continue_reach_the_fake(served):
