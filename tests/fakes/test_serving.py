@@ -8,6 +8,8 @@ import json
 import socket
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fakes.web.http import MAX_BODY_BYTES
 from fakes.web.serving import FakeServer
@@ -191,3 +193,49 @@ def test_a_silent_connection_is_closed_after_the_idle_timeout():
     finally:
         server.stop()
         world.close()
+
+
+_HEAD_PARTS = st.sampled_from(
+    [
+        b"GET /v1/designs HTTP/1.1\r\n",
+        b"POST /_sim/clock HTTP/1.1\r\n",
+        b"GET  HTTP/1.1\r\n",
+        b"get /x HTTP/1.1\r\n",
+        b"GET /x HTTP/9\r\n",
+        b"Host: x\r\n",
+        b"Content-Length: 3\r\n",
+        b"Content-Length: -1\r\n",
+        b"Content-Length: 99999999999999999999\r\n",
+        b"Transfer-Encoding: chunked\r\n",
+        b"Expect: 100-continue\r\n",
+        b"Connection: close\r\n",
+        b"X_Under: y\r\n",
+        b": no name\r\n",
+        b"\xff\xfe: \x00\r\n",
+        b"\r\n",
+        b"abc",
+        b"3\r\nabc\r\n0\r\n\r\n",
+        b"\n",
+    ]
+)
+
+
+@given(st.lists(_HEAD_PARTS | st.binary(max_size=12), max_size=12).map(b"".join))
+def test_any_bytes_get_an_http_answer_or_a_closed_connection_and_never_a_500(served, raw):
+    with _connect(served) as sock:
+        sock.settimeout(0.5)  # a request still waiting for the rest of its body stays silent
+        try:
+            sock.sendall(raw)
+            sock.shutdown(socket.SHUT_WR)  # nothing more is coming
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        except (TimeoutError, ConnectionResetError):
+            data = b""
+    for answer in data.split(b"HTTP/1.1 ")[1:]:
+        assert answer[:3].isdigit() and int(answer[:3]) != 500, data[:200]
+    # and the server still answers
+    assert (
+        _exchange(served, b"GET /_sim/clock HTTP/1.1\r\nHost: x\r\n\r\n", expect_close=False)[0]
+        == 200
+    )
