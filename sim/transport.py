@@ -6,6 +6,7 @@ nothing above this module knows which transport is underneath.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any, Literal
@@ -35,6 +36,7 @@ SOCKET_HOSTS = {
 
 
 _DEFAULT = httpx.USE_CLIENT_DEFAULT
+_httpx_log = logging.getLogger("httpx")
 
 
 class FakesClient(httpx.Client):
@@ -124,6 +126,11 @@ class FakesClient(httpx.Client):
             self.cookies.extract_cookies(response)
         if response.has_redirect_location:
             response.next_request = self._build_redirect_request(request, response)
+        if _httpx_log.isEnabledFor(logging.INFO):  # the line httpx logs for every request
+            _httpx_log.info(
+                'HTTP Request: %s %s "%s %d %s"', request.method, request.url,
+                response.http_version, response.status_code, response.reason_phrase,
+            )  # fmt: skip
         return response
 
 

@@ -112,3 +112,9 @@ def test_without_the_httpx_internals_it_relies_on_every_call_takes_httpx_own_pat
         fallback = [_seen(r) for r in _calls(theirs.client("canvas"))]
         assert len(sent) == len(fallback)  # every call went through httpx's own path
         assert fallback == short
+
+
+def test_the_short_path_logs_the_line_httpx_logs(caplog):
+    with start_fakes("inprocess") as fakes, caplog.at_level("INFO", logger="httpx"):
+        fakes.client("canvas").get("/_sim/clock")
+    assert 'HTTP Request: GET https://canvas.test/_sim/clock "HTTP/1.1 200 OK"' in caplog.text
