@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,9 @@ ErrorTable = dict[type[BaseException], Callable[[Any], ApiResponse]]
 CONTROL_PREFIX = "/_sim/"
 #: Bodies longer than this are cut in the journal (the wire answer is never cut).
 JOURNAL_BODY_LIMIT = 64 * 1024
+#: The journal keeps this many exchanges per fake, the oldest dropped first (a long-running
+#: ``casim serve`` must not grow without bound; scenarios reset it long before).
+JOURNAL_MAX_ENTRIES = 10_000
 _JOURNAL_HEADERS = (
     "content-type",
     "authorization",
@@ -98,7 +102,9 @@ class FakeApp:
         self.backend = backend
         self.handlers = handlers
         self.errors = errors
-        self.journal: list[_Exchange] = []
+        self.journal: deque[_Exchange] = deque(maxlen=JOURNAL_MAX_ENTRIES)
+        #: Exchanges dropped from the front of the journal since it was last emptied.
+        self.journal_dropped = 0
         self.journal_enabled = True
         self._on_world_reset = on_world_reset
         self._around = around
@@ -236,6 +242,8 @@ class FakeApp:
         the journal (rendering every request cost ~8% of an in-process call: bench/run.py)."""
         world = self.backend.world
         headers = request.headers
+        if len(self.journal) == self.journal.maxlen:
+            self.journal_dropped += 1
         self.journal.append(
             _Exchange(
                 world.next_seq(),
@@ -292,8 +300,12 @@ class FakeApp:
             self.backend.world.seed = seed
         with self.backend.lock:
             self.backend.reset()
-            self.journal = []
+            self.clear_journal()
             self.faults.clear()
+
+    def clear_journal(self) -> None:
+        self.journal.clear()
+        self.journal_dropped = 0
 
     def _control_clock(self, request: ApiRequest) -> ApiResponse:
         clock = self.backend.world.clock
@@ -345,10 +357,10 @@ class FakeApp:
 
     def _control_journal(self, request: ApiRequest) -> ApiResponse:
         if request.method == "DELETE":
-            self.journal = []
-            return json_response({"entries": []})
+            self.clear_journal()
+            return json_response({"entries": [], "dropped": 0})
         since = int(dict(request.query_pairs()).get("since", 0) or 0)
-        return json_response({"entries": self.entries(since)})
+        return json_response({"entries": self.entries(since), "dropped": self.journal_dropped})
 
 
 class _Exchange:

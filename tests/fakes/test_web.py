@@ -67,6 +67,24 @@ def test_the_journal_keeps_every_request_in_order_without_secrets(casim, accredi
     assert world_journal[-2]["seq"] < last["seq"]
 
 
+def test_the_journal_is_bounded_and_says_how_many_it_dropped(monkeypatch):
+    import fakes.web.app as app_module
+
+    monkeypatch.setattr(app_module, "JOURNAL_MAX_ENTRIES", 5)
+    with start_fakes("inprocess") as fakes:  # built after the patch: journals of 5
+        canvas = fakes.client("canvas")
+        for n in range(8):
+            canvas.get(f"/api/v1/courses/{n}")
+        answer = canvas.get("/_sim/journal").json()
+        assert [e["path"] for e in answer["entries"]] == [
+            f"/api/v1/courses/{n}" for n in range(3, 8)
+        ]
+        assert answer["dropped"] == 3
+        assert canvas.delete("/_sim/journal").json() == {"entries": [], "dropped": 0}
+        canvas.get("/api/v1/courses/9")
+        assert canvas.get("/_sim/journal").json()["dropped"] == 0
+
+
 def test_each_fake_serves_on_its_own_free_loopback_port():
     with start_fakes("socket", hostnames=False) as fakes:
         ports = {url.rsplit(":", 1)[1] for url in fakes.urls.values()}
