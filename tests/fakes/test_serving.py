@@ -239,3 +239,22 @@ def test_any_bytes_get_an_http_answer_or_a_closed_connection_and_never_a_500(ser
         _exchange(served, b"GET /_sim/clock HTTP/1.1\r\nHost: x\r\n\r\n", expect_close=False)[0]
         == 200
     )
+
+
+def test_a_fake_serves_on_an_ipv6_loopback_address():
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    world = build_world(0)
+    server = FakeServer(world.apps["canvas"], host="::1")
+    try:
+        server.start()
+    except OSError as error:  # IPv6 compiled in but switched off (some containers)
+        pytest.skip(f"cannot listen on ::1 here: {error}")
+    try:
+        with socket.create_connection(("::1", server.port), timeout=5) as sock:
+            sock.sendall(b"GET /_sim/clock HTTP/1.1\r\nHost: [::1]\r\n\r\n")
+            assert _read_answer(sock, bytearray())[0] == 200
+        assert server.url == f"http://[::1]:{server.port}"
+    finally:
+        server.stop()
+        world.close()
