@@ -20,7 +20,13 @@ from werkzeug.routing import Map, Rule
 from fakes.core.backend import QUIRKS, Backend
 from fakes.core.clock import iso
 from fakes.web.faults import ConnectionDropped, FaultRules, FaultTimeout, InjectedStatus
-from fakes.web.http import ApiRequest, ApiResponse, BadRequestBody, json_response
+from fakes.web.http import (
+    ApiRequest,
+    ApiResponse,
+    BadRequestBody,
+    json_response,
+    wire_headers,
+)
 
 Handler = Callable[..., ApiResponse]
 ControlHandler = Callable[[ApiRequest], ApiResponse]
@@ -156,14 +162,7 @@ class FakeApp:
         answer = self.respond(ApiRequest.from_environ(environ))
         body = answer.body_bytes()
         reason = HTTP_STATUS_CODES.get(answer.status, "UNKNOWN")
-        start_response(
-            f"{answer.status} {reason}",
-            [
-                ("Content-Type", answer.content_type),
-                *answer.headers,
-                ("Content-Length", str(len(body))),
-            ],
-        )
+        start_response(f"{answer.status} {reason}", wire_headers(answer, len(body)))
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def respond(self, request: ApiRequest) -> ApiResponse:

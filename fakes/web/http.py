@@ -46,6 +46,18 @@ class ApiResponse:
         return self.body
 
 
+def wire_headers(answer: ApiResponse, length: int) -> list[tuple[str, str]]:
+    """The answer's headers as sent: Content-Type first, Content-Length last, and CR or LF in
+    a value turned into spaces (a value built from request input must never split into two
+    headers; werkzeug's ``Headers`` refused them, and both our serving paths use this)."""
+    headers = [("Content-Type", answer.content_type), *answer.headers]
+    for i, (name, value) in enumerate(headers):
+        if "\r" in value or "\n" in value:
+            headers[i] = (name, value.replace("\r", " ").replace("\n", " "))
+    headers.append(("Content-Length", str(length)))
+    return headers
+
+
 def json_response(
     body: Any, status: int = 200, headers: list[tuple[str, str]] | None = None
 ) -> ApiResponse:

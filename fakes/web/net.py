@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from fakes.web.app import FakeApp
-from fakes.web.http import MAX_BODY_BYTES, ApiRequest, RequestHeaders
+from fakes.web.http import MAX_BODY_BYTES, ApiRequest, RequestHeaders, wire_headers
 
 
 def is_loopback_name(host: str) -> bool:
@@ -80,11 +80,7 @@ class AppTransport(httpx.BaseTransport):
         content = answer.body_bytes()
         return httpx.Response(
             answer.status,
-            headers=[
-                ("Content-Type", answer.content_type),
-                *answer.headers,
-                ("Content-Length", str(len(content))),
-            ],
+            headers=wire_headers(answer, len(content)),
             # a ready stream: httpx then skips re-deriving the headers from the content
             stream=httpx.ByteStream(b"" if request.method == "HEAD" else content),
         )
@@ -140,12 +136,8 @@ class WorldTransport(httpx.BaseTransport):
         content = answer.body_bytes()
         return (
             answer.status,
-            [
-                ("content-type", answer.content_type),
-                *answer.headers,
-                ("content-length", str(len(content))),
-            ],
-            b"" if method == "HEAD" else content,
+            wire_headers(answer, len(content)),
+            (b"" if method == "HEAD" else content),
         )
 
     def close(self) -> None:

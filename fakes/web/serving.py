@@ -37,7 +37,7 @@ from werkzeug.wrappers import Request, Response
 
 from fakes.web.app import FakeApp
 from fakes.web.faults import ConnectionDropped, FaultTimeout
-from fakes.web.http import MAX_BODY_BYTES, ApiRequest, RequestHeaders
+from fakes.web.http import MAX_BODY_BYTES, ApiRequest, RequestHeaders, wire_headers
 
 #: Limits of a request head, as Python's ``http.server`` and werkzeug's server have them.
 MAX_LINE = 65536
@@ -142,9 +142,7 @@ class _Handler(socketserver.StreamRequestHandler):
         body = answer.body_bytes()
         head = [
             f"HTTP/1.1 {answer.status} {HTTP_STATUS_CODES.get(answer.status, 'UNKNOWN')}",
-            f"Content-Type: {answer.content_type}",
-            *(f"{name}: {value}" for name, value in answer.headers),
-            f"Content-Length: {len(body)}",
+            *(f"{name}: {value}" for name, value in wire_headers(answer, len(body))),
             f"Date: {_http_date()}",
         ]
         if not keep_alive:

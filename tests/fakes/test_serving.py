@@ -258,3 +258,35 @@ def test_a_fake_serves_on_an_ipv6_loopback_address():
     finally:
         server.stop()
         world.close()
+
+
+def test_a_header_value_with_cr_or_lf_never_splits_into_two_headers_on_any_path():
+    import httpx
+    from werkzeug.test import Client
+
+    from fakes.web.http import json_response
+    from fakes.web.net import WorldTransport
+
+    world = build_world(0)
+    app = world.apps["canvas"]
+    app.respond = lambda request: json_response(  # type: ignore[method-assign]
+        {}, 302, [("Location", "/x\r\nX-Injected: 1")]
+    )
+    network = WorldTransport({"canvas.test": app})
+    seen = [
+        dict(Client(app).get("/").headers),  # WSGI
+        dict(network.handle_request(httpx.Request("GET", "https://canvas.test/")).headers),
+        dict(network.exchange("GET", "https://canvas.test/", {}, b"")[1]),  # the browser's path
+    ]
+    server = FakeServer(app)
+    server.start()
+    try:
+        with _connect(server) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            seen.append(_read_answer(sock, bytearray())[1])
+    finally:
+        server.stop()
+        world.close()
+    for headers in seen:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        assert lowered["location"] == "/x  X-Injected: 1" and "x-injected" not in lowered
