@@ -191,6 +191,7 @@ class ApiRequest:
         self.scheme = scheme
         #: ``None`` when the body was over :data:`MAX_BODY_BYTES` and left unread.
         self._body = body
+        #: The body's length as declared (known also when the body was too large to read).
         self.content_length = len(body) if content_length is None and body else content_length
         self._server = server
         self._json: Any = None
