@@ -315,7 +315,9 @@ class CanvasResponses:
         return user
 
     def around(self, request: ApiRequest, call: Callable[[], ApiResponse]) -> ApiResponse:
-        """Every API answer carries Canvas's throttle headers; a full bucket refuses the request."""
+        """Every API answer carries Canvas's throttle headers; a full bucket refuses the request.
+        Every request first binds its public base URL for the URLs in the answer."""
+        self._base = request.base_url
         if not request.path.startswith("/api/"):
             return call()
         try:
@@ -722,15 +724,8 @@ class CanvasResponses:
             ],
         }
 
-    @property
-    def _base(self) -> str:
-        return self._request_base
-
-    _request_base = ""
-
-    def _bind(self, request: ApiRequest) -> None:
-        """Remember the request's public base URL for the URLs in the answer."""
-        self._request_base = request.base_url
+    #: The public base URL of the request being answered (set by :meth:`around`).
+    _base = ""
 
     # -- users and accounts -------------------------------------------------------------------
     def _user_id(self, raw: str, caller: User) -> int:
@@ -742,7 +737,6 @@ class CanvasResponses:
         return value
 
     def get_user(self, request: ApiRequest, user_id: str) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         user = self.backend.visible_user(caller, self._user_id(user_id, caller))
         return json_response(
@@ -750,13 +744,11 @@ class CanvasResponses:
         )
 
     def get_user_profile(self, request: ApiRequest, user_id: str) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         user = self.backend.visible_user(caller, self._user_id(user_id, caller))
         return json_response(self.user_json(user, caller, profile=True))
 
     def create_user(self, request: ApiRequest, account_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         user_section, pseudonym = section(params, "user"), section(params, "pseudonym")
@@ -775,7 +767,6 @@ class CanvasResponses:
         return json_response(self.user_json(user, caller))
 
     def list_user_enrollments(self, request: ApiRequest, user_id: str) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         found = self.backend.user_enrollments(
@@ -784,11 +775,9 @@ class CanvasResponses:
         return paginate(request, found, lambda e: self.enrollment_json(e, caller))
 
     def list_accounts(self, request: ApiRequest) -> ApiResponse:
-        self._bind(request)
         return paginate(request, self.backend.list_accounts(self.caller(request)), _account_json)
 
     def get_account(self, request: ApiRequest, account_id: int) -> ApiResponse:
-        self._bind(request)
         return json_response(
             _account_json(self.backend.get_account(self.caller(request), account_id))
         )
@@ -805,7 +794,6 @@ class CanvasResponses:
         return out
 
     def create_course(self, request: ApiRequest, account_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         fields = self._course_fields(params)
@@ -831,7 +819,6 @@ class CanvasResponses:
         return json_response(self.course_json(course, caller))
 
     def update_course(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         event = section(params, "course").get("event") or params.get("event")
@@ -839,19 +826,16 @@ class CanvasResponses:
         return json_response(self.course_json(course, caller))
 
     def get_course(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         return json_response(self.course_json(self.backend.get_course(caller, course_id), caller))
 
     def list_courses(self, request: ApiRequest) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         return paginate(
             request, self.backend.list_courses(caller), lambda c: self.course_json(c, caller)
         )
 
     def list_account_courses(self, request: ApiRequest, account_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         return paginate(
             request,
@@ -861,7 +845,6 @@ class CanvasResponses:
 
     def list_tabs(self, request: ApiRequest, course_id: int) -> ApiResponse:
         """``GET /courses/:id/tabs``: Canvas's own tabs, then each tool's course navigation tab."""
-        self._bind(request)
         caller = self.caller(request)
         course = self.backend.get_course(caller, course_id)
         manager = self.backend.can_manage(caller, course)
@@ -910,7 +893,6 @@ class CanvasResponses:
 
     # -- enrollments and people ---------------------------------------------------------------
     def enroll_user(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         src = section(params, "enrollment")
@@ -926,19 +908,16 @@ class CanvasResponses:
     def accept_enrollment(
         self, request: ApiRequest, course_id: int, enrollment_id: int
     ) -> ApiResponse:
-        self._bind(request)
         self.backend.answer_invitation(self.caller(request), course_id, enrollment_id, True)
         return json_response({"success": True})
 
     def reject_enrollment(
         self, request: ApiRequest, course_id: int, enrollment_id: int
     ) -> ApiResponse:
-        self._bind(request)
         self.backend.answer_invitation(self.caller(request), course_id, enrollment_id, False)
         return json_response({"success": True})
 
     def list_course_enrollments(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         types = [
@@ -956,7 +935,6 @@ class CanvasResponses:
 
     def list_course_users(self, request: ApiRequest, course_id: int) -> ApiResponse:
         """``GET /courses/:id/users`` and its alias ``search_users``."""
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         types = [ENROLLMENT_TYPE_WORDS.get(t, t) for t in as_list(params.get("enrollment_type"))]
@@ -982,7 +960,6 @@ class CanvasResponses:
         return paginate(request, people, render)
 
     def get_course_user(self, request: ApiRequest, course_id: int, user_id: str) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         uid = self._user_id(user_id, caller)
         for user, _ in self.backend.course_users(
@@ -1021,7 +998,6 @@ class CanvasResponses:
         return out
 
     def list_modules(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         include, student = (
@@ -1039,7 +1015,6 @@ class CanvasResponses:
         )
 
     def get_module(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         module = self.backend.get_module(caller, course_id, module_id)
@@ -1051,7 +1026,6 @@ class CanvasResponses:
         )
 
     def create_module(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         if not isinstance(params.get("module"), dict):
@@ -1065,7 +1039,6 @@ class CanvasResponses:
         return json_response(self.module_json(module, caller))
 
     def update_module(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         if not isinstance(params.get("module"), dict):
@@ -1079,7 +1052,6 @@ class CanvasResponses:
         return json_response(out)
 
     def delete_module(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         module, _ = self.backend.delete_module(caller, course_id, module_id)
         out = self.module_json(module, caller)
@@ -1087,14 +1059,12 @@ class CanvasResponses:
         return json_response(out)
 
     def relock_module(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         return json_response(
             self.module_json(self.backend.relock(caller, course_id, module_id), caller)
         )
 
     def batch_update_modules(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         done = self.backend.batch_update_modules(
@@ -1132,7 +1102,6 @@ class CanvasResponses:
         return out
 
     def list_items(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         details = "content_details" in as_list(params.get("include"))
@@ -1150,7 +1119,6 @@ class CanvasResponses:
     def get_item(
         self, request: ApiRequest, course_id: int, module_id: int, item_id: int
     ) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         details = "content_details" in as_list(params.get("include"))
@@ -1159,7 +1127,6 @@ class CanvasResponses:
         return json_response(self.item_json(item, caller, content_details=details, student=student))
 
     def create_item(self, request: ApiRequest, course_id: int, module_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         if not isinstance(params.get("module_item"), dict):
@@ -1172,7 +1139,6 @@ class CanvasResponses:
     def update_item(
         self, request: ApiRequest, course_id: int, module_id: int, item_id: int
     ) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         if not isinstance(params.get("module_item"), dict):
@@ -1184,7 +1150,6 @@ class CanvasResponses:
     def delete_item(
         self, request: ApiRequest, course_id: int, module_id: int, item_id: int
     ) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         return json_response(
             self.item_json(
@@ -1195,14 +1160,12 @@ class CanvasResponses:
     def mark_read(
         self, request: ApiRequest, course_id: int, module_id: int, item_id: int
     ) -> ApiResponse:
-        self._bind(request)
         self.backend.mark_read(self.caller(request), course_id, module_id, item_id)
         return json_response(_OK)
 
     def mark_done(
         self, request: ApiRequest, course_id: int, module_id: int, item_id: int
     ) -> ApiResponse:
-        self._bind(request)
         self.backend.mark_done(
             self.caller(request), course_id, module_id, item_id, request.method == "PUT"
         )
@@ -1210,7 +1173,6 @@ class CanvasResponses:
 
     def item_redirect(self, request: ApiRequest, course_id: int, item_id: int) -> ApiResponse:
         """``GET /courses/:cid/module_item_redirect/:id``: an ExternalUrl item's link (marks it read)."""
-        self._bind(request)
         caller = self.caller(request)
         item = self.backend.find_item(caller, course_id, item_id)
         course = self.backend.courses[course_id]
@@ -1228,7 +1190,6 @@ class CanvasResponses:
 
     # -- content ------------------------------------------------------------------------------
     def create_page(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         src = section(params_of(request), "wiki_page")
         fields = {k: src[k] for k in ("title", "body", "editing_roles") if k in src}
@@ -1237,17 +1198,14 @@ class CanvasResponses:
         return json_response(self.page_json(self.backend.create_page(caller, course_id, fields)))
 
     def list_pages(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         return paginate(request, self.backend.list_pages(caller, course_id), self.page_json)
 
     def show_page(self, request: ApiRequest, course_id: int, url: str) -> ApiResponse:
-        self._bind(request)
         page, locked = self.backend.show_page(self.caller(request), course_id, url)
         return json_response(self.page_json(page, locked))
 
     def update_page(self, request: ApiRequest, course_id: int, url: str) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         src = section(params_of(request), "wiki_page")
         fields = {k: src[k] for k in ("title", "body", "editing_roles") if k in src}
@@ -1266,7 +1224,6 @@ class CanvasResponses:
         return out
 
     def create_assignment(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         fields = self._assignment_fields(section(params_of(request), "assignment"))
         return json_response(
@@ -1274,7 +1231,6 @@ class CanvasResponses:
         )
 
     def list_assignments(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         return paginate(
             request,
             self.backend.list_assignments(self.caller(request), course_id),
@@ -1284,7 +1240,6 @@ class CanvasResponses:
     def get_assignment(
         self, request: ApiRequest, course_id: int, assignment_id: int
     ) -> ApiResponse:
-        self._bind(request)
         assignment, locked = self.backend.show_assignment(
             self.caller(request), course_id, assignment_id
         )
@@ -1293,7 +1248,6 @@ class CanvasResponses:
     def submit_assignment(
         self, request: ApiRequest, course_id: int, assignment_id: int
     ) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         submission = self.backend.submit(
             caller, course_id, assignment_id, section(params_of(request), "submission")
@@ -1303,7 +1257,6 @@ class CanvasResponses:
     def get_submission(
         self, request: ApiRequest, course_id: int, assignment_id: int, user_id: str
     ) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         submission = self.backend.get_submission(
             caller, course_id, assignment_id, self._user_id(user_id, caller)
@@ -1313,7 +1266,6 @@ class CanvasResponses:
     def grade_submission(
         self, request: ApiRequest, course_id: int, assignment_id: int, user_id: str
     ) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         posted = section(params_of(request), "submission").get("posted_grade")
         if posted in (None, ""):
@@ -1324,7 +1276,6 @@ class CanvasResponses:
         return json_response(self.submission_json(submission))
 
     def create_quiz(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         src = section(params_of(request), "quiz")
         fields = {k: src[k] for k in ("title", "points_possible") if k in src}
@@ -1333,20 +1284,17 @@ class CanvasResponses:
         return json_response(self.quiz_json(self.backend.create_quiz(caller, course_id, fields)))
 
     def list_quizzes(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         return paginate(
             request, self.backend.list_quizzes(self.caller(request), course_id), self.quiz_json
         )
 
     def start_quiz(self, request: ApiRequest, course_id: int, quiz_id: int) -> ApiResponse:
-        self._bind(request)
         submission = self.backend.start_quiz(self.caller(request), course_id, quiz_id)
         return json_response({"quiz_submissions": [self.quiz_submission_json(submission)]})
 
     def complete_quiz(
         self, request: ApiRequest, course_id: int, quiz_id: int, submission_id: int
     ) -> ApiResponse:
-        self._bind(request)
         params = params_of(request)
         submission = self.backend.complete_quiz(
             self.caller(request),
@@ -1359,7 +1307,6 @@ class CanvasResponses:
         return json_response({"quiz_submissions": [self.quiz_submission_json(submission)]})
 
     def create_discussion(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         fields = {k: params[k] for k in ("title", "message") if k in params}
@@ -1370,7 +1317,6 @@ class CanvasResponses:
         )
 
     def list_discussions(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         return paginate(
             request,
             self.backend.list_discussions(self.caller(request), course_id),
@@ -1378,12 +1324,10 @@ class CanvasResponses:
         )
 
     def get_discussion(self, request: ApiRequest, course_id: int, topic_id: int) -> ApiResponse:
-        self._bind(request)
         topic, locked = self.backend.show_discussion(self.caller(request), course_id, topic_id)
         return json_response(self.discussion_json(topic, locked))
 
     def post_entry(self, request: ApiRequest, course_id: int, topic_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         entry = self.backend.post_entry(
             caller, course_id, topic_id, params_of(request).get("message")
@@ -1394,7 +1338,6 @@ class CanvasResponses:
 
     def start_upload(self, request: ApiRequest, course_id: int) -> ApiResponse:
         """Step 1 of Canvas's upload: answers ``upload_url`` and ``upload_params``."""
-        self._bind(request)
         params = params_of(request)
         token = self.backend.start_upload(self.caller(request), course_id, params)
         return json_response(
@@ -1407,25 +1350,21 @@ class CanvasResponses:
     def finish_upload(self, request: ApiRequest, token: str) -> ApiResponse:
         """Step 2: the multipart POST of the bytes; answers the file (201) as Canvas's
         inst-fs does after its redirect."""
-        self._bind(request)
         data = request.file_bytes("file")
         record = self.backend.finish_upload(token, data, None)
         return json_response(self.file_json(record), 201)
 
     def get_file(self, request: ApiRequest, file_id: int) -> ApiResponse:
-        self._bind(request)
         record, locked = self.backend.show_file(self.caller(request), file_id)
         return json_response(self.file_json(record, locked))
 
     def list_files(self, request: ApiRequest, course_id: int) -> ApiResponse:
-        self._bind(request)
         return paginate(
             request, self.backend.list_files(self.caller(request), course_id), self.file_json
         )
 
     # -- developer keys and external tools ----------------------------------------------------
     def create_developer_key(self, request: ApiRequest, account_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         config = section(params, "tool_configuration")
@@ -1441,12 +1380,10 @@ class CanvasResponses:
         )
 
     def list_developer_keys(self, request: ApiRequest, account_id: int) -> ApiResponse:
-        self._bind(request)
         keys = self.backend.list_developer_keys(self.caller(request), account_id)
         return paginate(request, keys, self.developer_key_json)
 
     def bind_developer_key(self, request: ApiRequest, account_id: int, key_id: int) -> ApiResponse:
-        self._bind(request)
         src = section(params_of(request), "developer_key_account_binding")
         key = self.backend.set_developer_key_binding(
             self.caller(request), account_id, key_id, str(src.get("workflow_state"))
@@ -1490,7 +1427,6 @@ class CanvasResponses:
         return fields
 
     def install_tool(self, request: ApiRequest, context: str, context_id: int) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         tool = self.backend.install_tool(
             caller, _context(context), context_id, self._tool_fields(params_of(request))
@@ -1498,7 +1434,6 @@ class CanvasResponses:
         return json_response(self.tool_json(tool))
 
     def list_tools(self, request: ApiRequest, context: str, context_id: int) -> ApiResponse:
-        self._bind(request)
         params = params_of(request)
         tools = self.backend.list_tools(
             self.caller(request),
@@ -1515,7 +1450,6 @@ class CanvasResponses:
     def get_tool(
         self, request: ApiRequest, context: str, context_id: int, tool_id: int
     ) -> ApiResponse:
-        self._bind(request)
         return json_response(
             self.tool_json(
                 self.backend.get_tool(self.caller(request), _context(context), context_id, tool_id)
@@ -1525,7 +1459,6 @@ class CanvasResponses:
     def update_tool(
         self, request: ApiRequest, context: str, context_id: int, tool_id: int
     ) -> ApiResponse:
-        self._bind(request)
         caller = self.caller(request)
         tool = self.backend.update_tool(
             caller, _context(context), context_id, tool_id, self._tool_fields(params_of(request))
@@ -1535,7 +1468,6 @@ class CanvasResponses:
     def delete_tool(
         self, request: ApiRequest, context: str, context_id: int, tool_id: int
     ) -> ApiResponse:
-        self._bind(request)
         return json_response(
             self.tool_json(
                 self.backend.delete_tool(
@@ -1547,7 +1479,6 @@ class CanvasResponses:
     def sessionless_launch(self, request: ApiRequest, context: str, context_id: int) -> ApiResponse:
         """``GET .../external_tools/sessionless_launch`` by ``id``, ``url`` or
         ``launch_type=module_item&module_item_id=``: answers ``{id, name, url}``."""
-        self._bind(request)
         caller = self.caller(request)
         params = params_of(request)
         kind = _context(context)
