@@ -60,6 +60,18 @@ def auto_post(action: str, fields: dict[str, str], form_id: str, title: str) -> 
     )
 
 
+def _login_required() -> ApiResponse:
+    return page(
+        "Log In to Canvas",
+        "<p id='login_required'>You must be logged in to see this page.</p>",
+        401,
+    )
+
+
+def _not_found() -> ApiResponse:
+    return page("Page Not Found", "<p id='not_found'>Oops, we couldn't find that page.</p>", 404)
+
+
 class CanvasPages:
     """Handlers of the browser-facing pages and LTI endpoints."""
 
@@ -100,11 +112,7 @@ class CanvasPages:
     def dashboard(self, request: ApiRequest) -> ApiResponse:
         user = self._viewer(request)
         if user is None:
-            return page(
-                "Log In to Canvas",
-                "<p id='login_required'>You must be logged in to see this page.</p>",
-                401,
-            )
+            return _login_required()
         courses = "".join(
             f"<li><a href='/courses/{c.id}'>{escape(c.name)}</a></li>"
             for c in self.backend.list_courses(user)
@@ -118,18 +126,12 @@ class CanvasPages:
     def item_page(self, request: ApiRequest, course_id: int, item_id: int) -> ApiResponse:
         user = self._viewer(request)
         if user is None:
-            return page(
-                "Log In to Canvas",
-                "<p id='login_required'>You must be logged in to see this page.</p>",
-                401,
-            )
+            return _login_required()
         backend = self.backend
         try:
             item = backend.find_item(user, course_id, item_id)
         except (exc.ResourceNotFound, exc.NotAuthorized):
-            return page(
-                "Page Not Found", "<p id='not_found'>Oops, we couldn't find that page.</p>", 404
-            )
+            return _not_found()
         course = backend.courses[course_id]
         module = backend.modules[item.module_id]
         if backend.is_student(user, course):
@@ -157,24 +159,16 @@ class CanvasPages:
         """The course navigation link of a tool (``/courses/:id/external_tools/:tool_id``)."""
         user = self._viewer(request)
         if user is None:
-            return page(
-                "Log In to Canvas",
-                "<p id='login_required'>You must be logged in to see this page.</p>",
-                401,
-            )
+            return _login_required()
         backend = self.backend
         try:
             course = backend.get_course(user, course_id)
         except (exc.ResourceNotFound, exc.NotAuthorized):
-            return page(
-                "Page Not Found", "<p id='not_found'>Oops, we couldn't find that page.</p>", 404
-            )
+            return _not_found()
         tool = next((t for t in backend.tools_for("Course", course.id) if t.id == tool_id), None)
         nav = tool.placements.get("course_navigation") if tool else None
         if tool is None or nav is None:
-            return page(
-                "Page Not Found", "<p id='not_found'>Oops, we couldn't find that page.</p>", 404
-            )
+            return _not_found()
         label = str(nav.get("text") or tool.name)
         new_window = nav.get("windowTarget") == "_blank"
         return self._launch_page(
