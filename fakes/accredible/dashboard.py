@@ -17,10 +17,9 @@ from typing import Any
 
 from fakes.accredible import exceptions as exc
 from fakes.accredible.models import AccredibleBackend, Caller, Group
-from fakes.web import ApiRequest, ApiResponse, json_response, text_response
+from fakes.web import HTML, ApiRequest, ApiResponse, html_page, json_response, text_response
 
 SESSION_COOKIE = "accredible_dashboard"
-_HTML = "text/html; charset=utf-8"
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}"
@@ -29,18 +28,20 @@ _STYLE = (
 
 
 def _page(title: str, body: str, status: int = 200) -> ApiResponse:
-    html = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)} · Accredible"
-        f"</title><style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+    return html_page(
+        f"{title} · Accredible",
+        f"<h1>{escape(title)}</h1>{body}",
+        status,
+        head=f"<style>{_STYLE}</style>",
+        lang="",
     )
-    return text_response(html, status, content_type=_HTML)
 
 
 def _redirect(location: str, cookie: str | None = None) -> ApiResponse:
     headers = [("Location", location)]
     if cookie is not None:
         headers.append(("Set-Cookie", cookie))
-    return text_response("", 303, headers, content_type=_HTML)
+    return text_response("", 303, headers, content_type=HTML)
 
 
 class Dashboard:

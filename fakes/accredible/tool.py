@@ -24,21 +24,16 @@ from fakes.accredible.lti import (
 )
 from fakes.accredible.models import AccredibleBackend, Caller, Credential, Group
 from fakes.core.keys import signing_key
-from fakes.web import ApiRequest, ApiResponse, json_response, text_response
+from fakes.web import HTML, ApiRequest, ApiResponse, html_page, json_response, text_response
 
 SESSION_COOKIE = "accredible_lti_session"
 LTI_PATH = "/v1/canvas/lti"
-_HTML = "text/html; charset=utf-8"
 
 
 def _page(
     title: str, body: str, status: int = 200, headers: list[tuple[str, str]] | None = None
 ) -> ApiResponse:
-    html = (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)} · Accredible</title>"
-        f"</head><body class='accredible'>{body}</body></html>"
-    )
-    return text_response(html, status, headers, content_type=_HTML)
+    return html_page(f"{title} · Accredible", body, status, headers, body_class="accredible")
 
 
 class ToolPages:
@@ -120,7 +115,7 @@ class ToolPages:
             f"lti1p3-{state.state}", state.state, int(STATE_LIFESPAN.total_seconds())
         )
         return text_response(
-            "", 302, [("Location", location), ("Set-Cookie", cookie)], content_type=_HTML
+            "", 302, [("Location", location), ("Set-Cookie", cookie)], content_type=HTML
         )
 
     # -- the launch ---------------------------------------------------------------------------

@@ -27,20 +27,15 @@ from fakes.canvas.lti import LaunchRefused
 from fakes.canvas.models import CanvasBackend
 from fakes.canvas.progression import lock_explanation
 from fakes.canvas.records import Course, ExternalTool, ModuleItem, User
-from fakes.web import ApiRequest, ApiResponse, json_response, text_response
+from fakes.web import HTML, ApiRequest, ApiResponse, html_page, json_response, text_response
 
 SESSION_COOKIE = "canvas_session"
-_HTML = "text/html; charset=utf-8"
 
 
 def page(
     title: str, body: str, status: int = 200, headers: list[tuple[str, str]] | None = None
 ) -> ApiResponse:
-    html = (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
-        f"<body class='canvas'>{body}</body></html>"
-    )
-    return text_response(html, status, headers, content_type=_HTML)
+    return html_page(title, body, status, headers, body_class="canvas")
 
 
 def hidden_inputs(fields: dict[str, str]) -> str:
@@ -94,7 +89,7 @@ class CanvasPages:
             if not target.startswith("/"):
                 target = "/"
             return text_response(
-                "", 302, [("Location", target), ("Set-Cookie", cookie)], content_type=_HTML
+                "", 302, [("Location", target), ("Set-Cookie", cookie)], content_type=HTML
             )
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")

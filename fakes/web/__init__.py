@@ -6,16 +6,19 @@ never werkzeug itself.
 
 from fakes.web.app import ControlHandler, ErrorTable, FakeApp, Handler, Handlers, Route
 from fakes.web.http import (
+    HTML,
     ApiRequest,
     ApiResponse,
     BadRequestBody,
     BodyTooLarge,
+    html_page,
     json_response,
     seed_specs,
     text_response,
 )
 
 __all__ = [
+    "HTML",
     "ApiRequest",
     "ApiResponse",
     "BadRequestBody",
@@ -26,6 +29,7 @@ __all__ = [
     "Handler",
     "Handlers",
     "Route",
+    "html_page",
     "json_response",
     "seed_specs",
     "text_response",

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import escape
 from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qsl
@@ -73,6 +74,32 @@ def text_response(
 ) -> ApiResponse:
     """A text (or HTML, with ``content_type``) answer."""
     return ApiResponse(status, body, list(headers or []), content_type)
+
+
+#: The content type of every HTML page the fakes answer.
+HTML = "text/html; charset=utf-8"
+
+
+def html_page(
+    title: str,
+    body: str,
+    status: int = 200,
+    headers: list[tuple[str, str]] | None = None,
+    *,
+    head: str = "",
+    body_class: str = "",
+    lang: str = "en",
+) -> ApiResponse:
+    """A whole HTML page (``head`` goes after the title, ``body_class`` on ``<body>``)."""
+    html_attrs = f" lang='{lang}'" if lang else ""
+    body_attrs = f" class='{body_class}'" if body_class else ""
+    return text_response(
+        f"<!doctype html><html{html_attrs}><head><meta charset='utf-8'><title>{escape(title)}"
+        f"</title>{head}</head><body{body_attrs}>{body}</body></html>",
+        status,
+        headers,
+        content_type=HTML,
+    )
 
 
 def seed_specs(request: ApiRequest, key: str, required: tuple[str, str]) -> list[dict[str, Any]]:
