@@ -79,6 +79,19 @@ def seed(fakes):
     return list_path, auth, cred_body, key
 
 
+def baseline_server(listed, made):
+    """The baseline: a bare pytest-httpserver answering our fake's own recorded bytes for
+    ``/list`` and ``/create`` (start it with ``with``)."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.expect_request("/list").respond_with_data(
+        listed.content, content_type="application/json", headers={"Link": listed.headers["Link"]}
+    )
+    server.expect_request("/create", method="POST").respond_with_data(
+        made.content, content_type="application/json"
+    )
+    return server
+
+
 def time_calls(n, call):
     started = time.perf_counter()
     for _ in range(n):
@@ -130,24 +143,16 @@ def measure(rounds, calls, flow_repeat=10, suite_repeat=2):
             if transport == "socket":
                 canvas.close()
                 us.close()
-    with HTTPServer(host="127.0.0.1", port=0, threaded=True) as server:
-        server.expect_request("/list").respond_with_data(
-            listed.content,
-            content_type="application/json",
-            headers={"Link": listed.headers["Link"]},
-        )
-        server.expect_request("/create", method="POST").respond_with_data(
-            made.content, content_type="application/json"
-        )
-        with httpx.Client(base_url=server.url_for("/").rstrip("/")) as client:
-            rows["baseline-socket/list_items"] = [
-                time_calls(calls, lambda: client.get("/list", headers=auth)) for _ in range(rounds)
-            ]
-            rows["baseline-socket/create_credential"] = [
-                time_calls(calls, lambda: client.post("/create", json=cred_body, headers=key))
-                for _ in range(rounds)
-            ]
-            server.clear_log()
+    server = baseline_server(listed, made)
+    with server, httpx.Client(base_url=server.url_for("/").rstrip("/")) as client:
+        rows["baseline-socket/list_items"] = [
+            time_calls(calls, lambda: client.get("/list", headers=auth)) for _ in range(rounds)
+        ]
+        rows["baseline-socket/create_credential"] = [
+            time_calls(calls, lambda: client.post("/create", json=cred_body, headers=key))
+            for _ in range(rounds)
+        ]
+        server.clear_log()
     suite = collect(["scenarios"])
     seed_flow = collect(["scenarios/seed_flow"])
     for transport in ("inprocess", "socket"):

@@ -33,7 +33,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from pytest_httpserver import HTTPServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import exchange
@@ -129,15 +128,7 @@ def concurrent_load(clients: int, calls: int) -> dict:
                 return self.u.post(*a, **k)
 
         ours = hammer(Both, list_path, "/v1/credentials", auth, body, key)
-    with HTTPServer(host="127.0.0.1", port=0, threaded=True) as server:
-        server.expect_request("/list").respond_with_data(
-            listed.content,
-            content_type="application/json",
-            headers={"Link": listed.headers["Link"]},
-        )
-        server.expect_request("/create", method="POST").respond_with_data(
-            made.content, content_type="application/json"
-        )
+    with exchange.baseline_server(listed, made) as server:
         base = server.url_for("/").rstrip("/")
         baseline = hammer(lambda: httpx.Client(base_url=base), "/list", "/create", auth, body, key)
         server.clear_log()
