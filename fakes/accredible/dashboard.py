@@ -17,6 +17,7 @@ from typing import Any
 
 from fakes.accredible import exceptions as exc
 from fakes.accredible.models import AccredibleBackend, Caller, Group
+from fakes.accredible.tool import design_pickers
 from fakes.web import HTML, ApiRequest, ApiResponse, html_page, json_response, text_response
 
 SESSION_COOKIE = "accredible_dashboard"
@@ -249,13 +250,6 @@ class Dashboard:
         return ""
 
     def _group_html(self, caller: Caller, group: Group, flash: str) -> ApiResponse:
-        def options(kind: str, current: int | None) -> str:
-            out = ["<option value=''>(none)</option>"]
-            for design in self.backend.list_designs(caller, kind):
-                selected = " selected" if design.id == current else ""
-                out.append(f"<option value='{design.id}'{selected}>{escape(design.name)}</option>")
-            return "".join(out)
-
         rows = []
         for credential in self.backend.find_credentials(caller, group_id=group.id):
             state = "published" if credential.approve else "unapproved"
@@ -278,10 +272,7 @@ class Dashboard:
             f"<p><label>Identifier <input name='name' value='{escape(group.name, quote=True)}'></label></p>"
             f"<p><label>Display name <input name='course_name' value='{escape(group.course_name, quote=True)}'>"
             "</label></p>"
-            f"<p><label>Manage Certificate Design <select name='certificate_design_id'>"
-            f"{options('certificate', group.certificate_design_id or group.design_id)}</select></label></p>"
-            f"<p><label>Manage Badge Design <select name='badge_design_id'>"
-            f"{options('badge', group.badge_design_id)}</select></label></p>"
+            f"{design_pickers(self.backend, caller, group)}"
             f"<p><label><input type='checkbox' name='emails'{checked}> Send email notifications for this "
             "group</label></p><button type='submit'>Save</button></form>"
             "<h2>Credentials</h2><form method='post'><input type='hidden' name='action' value='publish_all'>"

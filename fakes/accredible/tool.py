@@ -36,6 +36,27 @@ def _page(
     return html_page(f"{title} · Accredible", body, status, headers, body_class="accredible")
 
 
+def design_pickers(backend: AccredibleBackend, caller: Caller, group: Group) -> str:
+    """The "Manage Certificate Design" and "Manage Badge Design" pickers (options of the
+    issuer's designs, "(none)" first, the group's current one selected), as the tool's
+    management view and the dashboard show them."""
+
+    def options(kind: str, current: int | None) -> str:
+        out = ["<option value=''>(none)</option>"]
+        for design in backend.list_designs(caller, kind):
+            selected = " selected" if design.id == current else ""
+            out.append(f"<option value='{design.id}'{selected}>{escape(design.name)}</option>")
+        return "".join(out)
+
+    certificate = options("certificate", group.certificate_design_id or group.design_id)
+    return (
+        "<p><label>Manage Certificate Design <select name='certificate_design_id'>"
+        f"{certificate}</select></label></p>"
+        "<p><label>Manage Badge Design <select name='badge_design_id'>"
+        f"{options('badge', group.badge_design_id)}</select></label></p>"
+    )
+
+
 class ToolPages:
     """Handlers of the tool's pages for one region."""
 
@@ -229,13 +250,6 @@ class ToolPages:
     ) -> ApiResponse:
         caller = Caller(self.backend.issuers[session.issuer_id])
 
-        def options(kind: str, current: int | None) -> str:
-            out = ["<option value=''>(none)</option>"]
-            for design in self.backend.list_designs(caller, kind):
-                selected = " selected" if design.id == current else ""
-                out.append(f"<option value='{design.id}'{selected}>{escape(design.name)}</option>")
-            return "".join(out)
-
         note = f"<p id='flash'>{escape(flash)}</p>" if flash else ""
         warning = (
             ""
@@ -247,10 +261,7 @@ class ToolPages:
             f"<main id='manage' data-group-id='{group.id}'><h1>Accredible for {escape(session.context_title)}</h1>{note}{warning}"
             f"<form id='manage_form' method='post' action='{LTI_PATH}/manage'>"
             f"<p><label>Group name <input name='name' value='{escape(group.name, quote=True)}'></label></p>"
-            f"<p><label>Manage Certificate Design <select name='certificate_design_id'>"
-            f"{options('certificate', group.certificate_design_id or group.design_id)}</select></label></p>"
-            f"<p><label>Manage Badge Design <select name='badge_design_id'>"
-            f"{options('badge', group.badge_design_id)}</select></label></p>"
+            f"{design_pickers(self.backend, caller, group)}"
             "<button type='submit'>Save</button></form></main>"
         )
         return _page("Manage credentials", body, 200, headers)
