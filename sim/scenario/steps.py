@@ -161,31 +161,21 @@ def add_item(ctx: RunContext, p: AddItem) -> None:
         item = canvas.create_item(
             cid, mid, type="Page", page_url=content["url"], completion_requirement=requirement
         )
-    elif p.type == "assignment":
-        content = canvas.create_assignment(
-            cid, name=p.title, points_possible=p.points, published=True
-        )
+    elif p.type in ("assignment", "quiz", "discussion"):
+        if p.type == "assignment":
+            content = canvas.create_assignment(
+                cid, name=p.title, points_possible=p.points, published=True
+            )
+        elif p.type == "quiz":
+            content = canvas.create_quiz(
+                cid, title=p.title, points_possible=p.points, published=True
+            )
+        else:
+            content = canvas.create_discussion(cid, p.title)
         item = canvas.create_item(
-            cid,
-            mid,
-            type="Assignment",
-            content_id=content["id"],
+            cid, mid, type=p.type.capitalize(), content_id=content["id"],
             completion_requirement=requirement,
-        )
-    elif p.type == "quiz":
-        content = canvas.create_quiz(cid, title=p.title, points_possible=p.points, published=True)
-        item = canvas.create_item(
-            cid, mid, type="Quiz", content_id=content["id"], completion_requirement=requirement
-        )
-    elif p.type == "discussion":
-        content = canvas.create_discussion(cid, p.title)
-        item = canvas.create_item(
-            cid,
-            mid,
-            type="Discussion",
-            content_id=content["id"],
-            completion_requirement=requirement,
-        )
+        )  # fmt: skip
     elif p.type == "subheader":
         item = canvas.create_item(cid, mid, type="SubHeader", title=p.title)
     else:
