@@ -46,23 +46,52 @@ class LoopbackTransport(httpx.BaseTransport):
         self._inner.close()
 
 
+def _received(
+    method: str,
+    scheme: str,
+    host: str,
+    port: int | None,
+    path: str,
+    query: str,
+    headers: RequestHeaders,
+    body: bytes,
+) -> ApiRequest:
+    """The request a fake sees in-process: a body over the limit is withheld as a socket
+    server withholds it, the default port filled in."""
+    return ApiRequest(
+        method,
+        path,
+        query_string=query,
+        headers=headers,
+        body=body if len(body) <= MAX_BODY_BYTES else None,
+        scheme=scheme,
+        server=(host, port or (443 if scheme == "https" else 80)),
+        content_length=len(body),
+    )
+
+
+def _answered(app: FakeApp, request: ApiRequest) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The fake's answer as status, wire headers and body (none for HEAD)."""
+    answer = app.respond(request)
+    content = answer.body_bytes()
+    return (
+        answer.status,
+        wire_headers(answer, len(content)),
+        b"" if request.method == "HEAD" else content,
+    )
+
+
 def api_request(request: httpx.Request) -> ApiRequest:
     """What a socket server would hand a fake for this httpx request (a test holds the two
     equal, and equal to what werkzeug's own request object reads, over generated requests)."""
     url = request.url
-    body = request.read()
-    return ApiRequest(
-        request.method,
-        url.path,
-        query_string=url.query.decode("latin-1"),
-        headers=RequestHeaders.from_pairs(
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw
-        ),
-        body=body if len(body) <= MAX_BODY_BYTES else None,
-        scheme=url.scheme,
-        server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
-        content_length=len(body),
+    headers = RequestHeaders.from_pairs(
+        (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw
     )
+    return _received(
+        request.method, url.scheme, url.host, url.port, url.path,
+        url.query.decode("latin-1"), headers, request.read(),
+    )  # fmt: skip
 
 
 class AppTransport(httpx.BaseTransport):
@@ -76,14 +105,9 @@ class AppTransport(httpx.BaseTransport):
         self.app = app
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        answer = self.app.respond(api_request(request))
-        content = answer.body_bytes()
-        return httpx.Response(
-            answer.status,
-            headers=wire_headers(answer, len(content)),
-            # a ready stream: httpx then skips re-deriving the headers from the content
-            stream=httpx.ByteStream(b"" if request.method == "HEAD" else content),
-        )
+        status, headers, content = _answered(self.app, api_request(request))
+        # a ready stream: httpx then skips re-deriving the headers from the content
+        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
 
 
 class WorldTransport(httpx.BaseTransport):
@@ -120,25 +144,12 @@ class WorldTransport(httpx.BaseTransport):
         pairs = [("Host", parts.netloc), *headers.items()]
         if body or method in ("POST", "PUT", "PATCH"):
             pairs.append(("Content-Length", str(len(body))))
-        default_port = 443 if parts.scheme == "https" else 80
-        answer = route.app.respond(
-            ApiRequest(
-                method,
-                unquote(parts.path, errors="replace") or "/",
-                query_string=parts.query,
-                headers=RequestHeaders.from_pairs(pairs),
-                body=body if len(body) <= MAX_BODY_BYTES else None,
-                scheme=parts.scheme,
-                server=(parts.hostname or "", parts.port or default_port),
-                content_length=len(body),
-            )
-        )
-        content = answer.body_bytes()
-        return (
-            answer.status,
-            wire_headers(answer, len(content)),
-            (b"" if method == "HEAD" else content),
-        )
+        request = _received(
+            method, parts.scheme, parts.hostname or "", parts.port,
+            unquote(parts.path, errors="replace") or "/", parts.query,
+            RequestHeaders.from_pairs(pairs), body,
+        )  # fmt: skip
+        return _answered(route.app, request)
 
     def close(self) -> None:
         self._outside.close()
